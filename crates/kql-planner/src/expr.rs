@@ -1,0 +1,465 @@
+//! Scalar expressions: AST to DataFusion `Expr`, with KQL types.
+
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::Schema;
+use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
+use datafusion::common::{Column, DFSchema, ScalarValue};
+use datafusion::execution::context::ExecutionProps;
+use datafusion::logical_expr::{
+    Expr as DfExpr, ExprSchemable, LogicalPlanBuilder, Operator as DfOp, binary_expr, in_list, in_subquery,
+    not,
+};
+use datafusion::logical_expr::physical_planning_context::PhysicalPlanningContext;
+use datafusion::physical_expr::create_physical_expr;
+use futures::future::BoxFuture;
+use kql_functions::registry::{self, Arg, FnError, FunctionKind};
+use kql_functions::types::{kql_metadata, kql_type_of};
+use kql_syntax::Span;
+use kql_syntax::ast::{BinaryOp, Expr, ExprKind, ScalarType, SetOp, StrOp, UnaryOp};
+
+use crate::env::Binding;
+use crate::error::{PlanError, WithSpan, did_you_mean, invalid, unsupported};
+use crate::literal::literal;
+use crate::planner::Planner;
+
+pub(crate) use kql_functions::registry::Typed;
+
+/// A reference to a column by its exact name.
+pub(crate) fn column(name: &str) -> DfExpr {
+    DfExpr::Column(Column::from_name(name))
+}
+
+/// The KQL type of `expr` over `schema`.
+pub(crate) fn type_of(expr: &DfExpr, schema: &DFSchema, span: Span) -> Result<ScalarType, PlanError> {
+    let (_, field) = expr.to_field(schema).at(span)?;
+    kql_type_of(&field).ok_or_else(|| PlanError::Internal {
+        message: format!("no KQL type for Arrow type {}", field.data_type()),
+        span,
+    })
+}
+
+/// `expr AS name`, recording `ty` in the field metadata.
+pub(crate) fn named(expr: DfExpr, name: &str, ty: ScalarType) -> DfExpr {
+    let expr = match expr {
+        // Re-aliasing an alias would nest; keep the inner expression.
+        DfExpr::Alias(alias) => *alias.expr,
+        other => other,
+    };
+    expr.alias_with_metadata(name, Some(kql_metadata(ty).into()))
+}
+
+/// Evaluates an expression that refers to no column.
+pub(crate) fn evaluate_constant(expr: &DfExpr, span: Span) -> Result<ScalarValue, PlanError> {
+    let schema = DFSchema::empty();
+    let physical = create_physical_expr(expr, &schema, &ExecutionProps::new(), &PhysicalPlanningContext::default()).map_err(|e| {
+        PlanError::Invalid { message: format!("expected a constant: {e}"), span, help: None }
+    })?;
+    let batch = RecordBatch::try_new_with_options(
+        Arc::new(Schema::empty()),
+        vec![],
+        &RecordBatchOptions::new().with_row_count(Some(1)),
+    )
+    .map_err(|e| PlanError::Internal { message: e.to_string(), span })?;
+    let value = physical
+        .evaluate(&batch)
+        .and_then(|v| v.into_array(1))
+        .and_then(|a| ScalarValue::try_from_array(&a, 0))
+        .map_err(|e| PlanError::Exec { message: e.to_string(), span })?;
+    Ok(value)
+}
+
+impl Planner<'_> {
+    /// Plans a scalar expression over rows of `schema`.
+    pub(crate) fn plan_scalar<'a>(
+        &'a mut self,
+        expr: &'a Expr,
+        schema: &'a DFSchema,
+    ) -> BoxFuture<'a, Result<Typed, PlanError>> {
+        Box::pin(async move {
+            let span = expr.span;
+            match &expr.kind {
+                ExprKind::Literal(lit) => {
+                    let (expr, ty) = literal(lit, span)?;
+                    Ok(Typed { expr, ty })
+                }
+                ExprKind::Name(name) => self.plan_name(&name.node, name.span, schema),
+                ExprKind::Call { func, args } => self.plan_call(func, args, span, schema).await,
+                ExprKind::Binary { op, left, right } => {
+                    self.plan_binary(op.node, op.span, left, right, schema).await
+                }
+                ExprKind::Unary { op, expr: inner } => {
+                    let t = self.plan_scalar(inner, schema).await?;
+                    match op {
+                        UnaryOp::Plus => Ok(t),
+                        UnaryOp::Neg => Ok(Typed { expr: DfExpr::Negative(Box::new(t.expr)), ty: t.ty }),
+                    }
+                }
+                ExprKind::In { expr: tested, op, list } => {
+                    self.plan_in(tested, op.node, op.span, list, schema).await
+                }
+                ExprKind::Between { expr: tested, low, high, negated } => {
+                    let t = self.plan_scalar(tested, schema).await?;
+                    let lo = self.plan_scalar(low, schema).await?;
+                    let hi = self.plan_scalar(high, schema).await?;
+                    let between = DfExpr::Between(datafusion::logical_expr::Between::new(
+                        Box::new(t.expr),
+                        *negated,
+                        Box::new(lo.expr),
+                        Box::new(hi.expr),
+                    ));
+                    Ok(Typed { expr: between, ty: ScalarType::Bool })
+                }
+                ExprKind::Member { expr: object, name } => {
+                    let t = self.plan_scalar(object, schema).await?;
+                    self.dynamic_access(t, Arg::Expr {
+                        expr: DfExpr::Literal(ScalarValue::Utf8(Some(name.node.clone())), None),
+                        ty: ScalarType::String,
+                    }, span)
+                }
+                ExprKind::Index { expr: object, index } => {
+                    let t = self.plan_scalar(object, schema).await?;
+                    let i = self.plan_scalar(index, schema).await?;
+                    self.dynamic_access(t, Arg::Expr { expr: i.expr, ty: i.ty }, span)
+                }
+                ExprKind::TypeOf(_) => {
+                    invalid!(span, "`typeof(...)` is only valid as a function argument")
+                }
+                ExprKind::Star => invalid!(span, "`*` is only valid as a function argument"),
+                _ if self.is_tabular(expr) => invalid!(
+                    span,
+                    "a tabular expression cannot be used as a scalar here"
+                ),
+                _ => invalid!(span, "not a scalar expression"),
+            }
+        })
+    }
+
+    fn plan_name(&mut self, name: &str, span: Span, schema: &DFSchema) -> Result<Typed, PlanError> {
+        if let Ok(field) = schema.field_with_unqualified_name(name) {
+            let ty = kql_type_of(field).unwrap_or(ScalarType::String);
+            return Ok(Typed { expr: column(name), ty });
+        }
+        match self.lookup(name) {
+            Some(Binding::Scalar(expr, ty)) => return Ok(Typed { expr: expr.clone(), ty: *ty }),
+            Some(Binding::Tabular(_)) => {
+                return invalid!(span, "`{name}` is a table; a scalar is needed here");
+            }
+            Some(Binding::Function(_)) => {
+                return invalid!(span, "`{name}` is a function; call it as `{name}()`");
+            }
+            None => {}
+        }
+        if self.env.tables.contains_key(name) {
+            return invalid!(span, "`{name}` is a table; a scalar is needed here");
+        }
+        let columns: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        let help = did_you_mean(name, columns.iter().copied().chain(self.bound_names()))
+            .or_else(|| (!columns.is_empty()).then(|| format!("the input has: {}", abbreviate(&columns))));
+        Err(PlanError::UnknownColumn { name: name.to_string(), span, help })
+    }
+
+    /// `d.key` and `d[i]` on a dynamic value.
+    fn dynamic_access(&mut self, object: Typed, key: Arg, span: Span) -> Result<Typed, PlanError> {
+        let Some(def) = registry::lookup("__dynamic_get") else {
+            return unsupported!(span, "property access on dynamic values");
+        };
+        let object = Arg::Expr { expr: object.expr, ty: object.ty };
+        (def.build)(&self.call, vec![object, key]).map_err(|e| fn_error(e, "", span, &[]))
+    }
+
+    async fn plan_call(
+        &mut self,
+        func: &kql_syntax::ast::Ident,
+        args: &[Expr],
+        span: Span,
+        schema: &DFSchema,
+    ) -> Result<Typed, PlanError> {
+        let name = func.node.as_str();
+        if name == "toscalar" {
+            return self.plan_toscalar(args, span).await;
+        }
+        if let Some(Binding::Function(def)) = self.lookup(name).cloned() {
+            return self.call_user_scalar(&def, args, span, schema).await;
+        }
+        let Some(def) = registry::lookup(name) else {
+            if matches!(name, "arg_max" | "arg_min" | "argmax" | "argmin") {
+                return invalid!(func.span, "`{name}` is an aggregation: use it in `summarize`");
+            }
+            let help = did_you_mean(name, registry::all().map(|d| d.name));
+            return Err(PlanError::UnknownFunction { name: name.to_string(), span: func.span, help });
+        };
+        if def.kind == FunctionKind::Aggregate {
+            return invalid!(
+                func.span,
+                "`{name}` is an aggregation function: use it in `summarize`"
+            );
+        }
+        let planned = self.plan_args(args, schema).await?;
+        let spans: Vec<Span> = args.iter().map(|a| a.span).collect();
+        (def.build)(&self.call, planned).map_err(|e| fn_error(e, name, func.span, &spans))
+    }
+
+    /// Plans call arguments: `typeof(T)` and `*` become their own kinds.
+    pub(crate) async fn plan_args(&mut self, args: &[Expr], schema: &DFSchema) -> Result<Vec<Arg>, PlanError> {
+        let mut out = Vec::with_capacity(args.len());
+        for arg in args {
+            out.push(match &arg.kind {
+                ExprKind::TypeOf(ty) => Arg::Type(ty.node),
+                ExprKind::Star => Arg::Star,
+                _ => {
+                    let t = self.plan_scalar(arg, schema).await?;
+                    Arg::Expr { expr: t.expr, ty: t.ty }
+                }
+            });
+        }
+        Ok(out)
+    }
+
+    async fn plan_toscalar(&mut self, args: &[Expr], span: Span) -> Result<Typed, PlanError> {
+        let [arg] = args else {
+            return invalid!(span, "`toscalar` takes one argument");
+        };
+        if !self.is_tabular(arg) {
+            return self.plan_scalar(arg, &DFSchema::empty()).await;
+        }
+        let plan = self.plan_tabular(arg).await?;
+        let Some(field) = plan.schema().fields().first().cloned() else {
+            return invalid!(arg.span, "`toscalar` needs a table with at least one column");
+        };
+        let ty = kql_type_of(&field).unwrap_or(ScalarType::String);
+        let batches = self.execute(plan, arg.span).await?;
+        let value = match batches.iter().find(|b| b.num_rows() > 0) {
+            Some(b) => ScalarValue::try_from_array(b.column(0), 0).at(arg.span)?,
+            None => ScalarValue::try_from(field.data_type()).at(arg.span)?,
+        };
+        Ok(Typed { expr: DfExpr::Literal(value, Some(kql_metadata(ty).into())), ty })
+    }
+
+    async fn call_user_scalar(
+        &mut self,
+        def: &kql_syntax::ast::FunctionDef,
+        args: &[Expr],
+        span: Span,
+        schema: &DFSchema,
+    ) -> Result<Typed, PlanError> {
+        self.enter_function(def, args, span).await?;
+        let mut result = None;
+        let mut error = None;
+        for statement in &def.body {
+            match statement {
+                kql_syntax::ast::Statement::Let(l) => match self.plan_let_value(&l.value).await {
+                    Ok(b) => self.bind(&l.name.node, b),
+                    Err(e) => {
+                        error = Some(e);
+                        break;
+                    }
+                },
+                kql_syntax::ast::Statement::Query(e) => match self.plan_scalar(e, schema).await {
+                    Ok(t) => result = Some(t),
+                    Err(e) => {
+                        error = Some(e);
+                        break;
+                    }
+                },
+                kql_syntax::ast::Statement::Unsupported { keyword, span } => {
+                    error = Some(PlanError::Unsupported {
+                        what: format!("the `{}` statement", keyword.node),
+                        span: *span,
+                        help: None,
+                    });
+                    break;
+                }
+            }
+        }
+        self.scopes.pop();
+        self.depth -= 1;
+        if let Some(e) = error {
+            return Err(e);
+        }
+        result.ok_or_else(|| PlanError::Invalid {
+            message: "the function body has no result expression".into(),
+            span,
+            help: None,
+        })
+    }
+
+    async fn plan_binary(
+        &mut self,
+        op: BinaryOp,
+        op_span: Span,
+        left: &Expr,
+        right: &Expr,
+        schema: &DFSchema,
+    ) -> Result<Typed, PlanError> {
+        let l = self.plan_scalar(left, schema).await?;
+        let r = self.plan_scalar(right, schema).await?;
+        let arith = |df: DfOp| binary_expr(l.expr.clone(), df, r.expr.clone());
+        let (expr, fixed_ty) = match op {
+            BinaryOp::Add => (arith(DfOp::Plus), None),
+            BinaryOp::Sub => (arith(DfOp::Minus), None),
+            BinaryOp::Mul => (arith(DfOp::Multiply), None),
+            BinaryOp::Div => (arith(DfOp::Divide), None),
+            BinaryOp::Mod => (arith(DfOp::Modulo), None),
+            BinaryOp::Eq => (arith(DfOp::Eq), Some(ScalarType::Bool)),
+            BinaryOp::NotEq => (arith(DfOp::NotEq), Some(ScalarType::Bool)),
+            BinaryOp::Lt => (arith(DfOp::Lt), Some(ScalarType::Bool)),
+            BinaryOp::LtEq => (arith(DfOp::LtEq), Some(ScalarType::Bool)),
+            BinaryOp::Gt => (arith(DfOp::Gt), Some(ScalarType::Bool)),
+            BinaryOp::GtEq => (arith(DfOp::GtEq), Some(ScalarType::Bool)),
+            BinaryOp::And => (arith(DfOp::And), Some(ScalarType::Bool)),
+            BinaryOp::Or => (arith(DfOp::Or), Some(ScalarType::Bool)),
+            BinaryOp::EqTilde => (
+                kql_functions::string::equals_ignore_case(l.expr.clone(), r.expr.clone()),
+                Some(ScalarType::Bool),
+            ),
+            BinaryOp::NotEqTilde => (
+                not(kql_functions::string::equals_ignore_case(l.expr.clone(), r.expr.clone())),
+                Some(ScalarType::Bool),
+            ),
+            BinaryOp::Str(StrOp::MatchesRegex, _) => {
+                if !matches!(r.expr, DfExpr::Literal(..)) {
+                    return unsupported!(right.span, "a non-constant regular expression");
+                }
+                let regex = datafusion::functions::expr_fn::regexp_like(l.expr.clone(), r.expr.clone(), None);
+                (regex, Some(ScalarType::Bool))
+            }
+            BinaryOp::Str(StrOp::Like, _) => return unsupported!(op_span, "the `like` operator"),
+            BinaryOp::Str(str_op, mode) => {
+                let e = kql_functions::string::string_op(str_op, mode.case_sensitive, l.expr.clone(), r.expr.clone());
+                (if mode.negated { not(e) } else { e }, Some(ScalarType::Bool))
+            }
+        };
+        let ty = match fixed_ty {
+            Some(t) => t,
+            None => type_of(&expr, schema, left.span.to(right.span)).map_err(|_| PlanError::Type {
+                message: format!("`{}` and `{}` cannot be combined with this operator", l.ty, r.ty),
+                span: op_span,
+                help: None,
+            })?,
+        };
+        // Ask DataFusion now whether the operand types fit, so that the error
+        // points at the operator rather than surfacing at execution.
+        if fixed_ty.is_some() && !matches!(op, BinaryOp::Str(..) | BinaryOp::EqTilde | BinaryOp::NotEqTilde) {
+            expr.to_field(schema).map_err(|_| PlanError::Type {
+                message: format!("`{}` and `{}` cannot be compared", l.ty, r.ty),
+                span: op_span,
+                help: None,
+            })?;
+        }
+        Ok(Typed { expr, ty })
+    }
+
+    async fn plan_in(
+        &mut self,
+        tested: &Expr,
+        op: SetOp,
+        op_span: Span,
+        list: &[Expr],
+        schema: &DFSchema,
+    ) -> Result<Typed, PlanError> {
+        let t = self.plan_scalar(tested, schema).await?;
+        if let [single] = list
+            && self.is_tabular_operand(single, schema)
+        {
+            let plan = self.plan_tabular(single).await?;
+            let plan = first_column(plan, single.span)?;
+            let negated = matches!(op, SetOp::NotIn | SetOp::NotInCi);
+            let expr = match op {
+                SetOp::In | SetOp::NotIn => in_subquery(t.expr, Arc::new(plan)),
+                _ => return unsupported!(op_span, "this operator with a tabular operand"),
+            };
+            let expr = if negated { not(expr) } else { expr };
+            return Ok(Typed { expr, ty: ScalarType::Bool });
+        }
+        let mut items = Vec::new();
+        for item in list {
+            let i = self.plan_scalar(item, schema).await?;
+            items.push(i.expr);
+        }
+        let expr = match op {
+            SetOp::In => in_list(t.expr, items, false),
+            SetOp::NotIn => in_list(t.expr, items, true),
+            SetOp::InCi | SetOp::NotInCi => {
+                let lower = datafusion::functions::expr_fn::lower;
+                let e = in_list(lower(t.expr), items.into_iter().map(lower).collect(), op == SetOp::NotInCi);
+                e
+            }
+            SetOp::HasAny | SetOp::HasAll => {
+                if items.is_empty() {
+                    return Ok(Typed {
+                        expr: DfExpr::Literal(ScalarValue::Boolean(Some(op == SetOp::HasAll)), None),
+                        ty: ScalarType::Bool,
+                    });
+                }
+                let terms = items
+                    .into_iter()
+                    .map(|i| kql_functions::string::string_op(StrOp::Has, false, t.expr.clone(), i));
+                let combine = if op == SetOp::HasAny { DfExpr::or } else { DfExpr::and };
+                terms.reduce(combine).unwrap_or(DfExpr::Literal(ScalarValue::Boolean(Some(false)), None))
+            }
+        };
+        Ok(Typed { expr, ty: ScalarType::Bool })
+    }
+
+    /// Whether the single operand of `in (...)` is a table: a pipeline, or a
+    /// name that is a tabular `let` or a table and not a column.
+    pub(crate) fn is_tabular_operand(&self, expr: &Expr, schema: &DFSchema) -> bool {
+        if let ExprKind::Name(n) = &expr.kind
+            && schema.field_with_unqualified_name(&n.node).is_ok()
+        {
+            return false;
+        }
+        self.is_tabular(expr)
+    }
+}
+
+/// Keeps only the first column of a plan (the set that `in` tests against).
+pub(crate) fn first_column(
+    plan: datafusion::logical_expr::LogicalPlan,
+    span: Span,
+) -> Result<datafusion::logical_expr::LogicalPlan, PlanError> {
+    let Some(first) = plan.schema().fields().first().cloned() else {
+        return invalid!(span, "the table has no columns");
+    };
+    if plan.schema().fields().len() == 1 {
+        return Ok(plan);
+    }
+    LogicalPlanBuilder::from(plan).project(vec![column(first.name())]).at(span)?.build().at(span)
+}
+
+/// Turns a registry error into a diagnostic at the argument it is about.
+pub(crate) fn fn_error(error: FnError, name: &str, span: Span, arg_spans: &[Span]) -> PlanError {
+    let at = |i: usize| arg_spans.get(i).copied().unwrap_or(span);
+    match error {
+        FnError::ArgCount { min, max, got } => {
+            let expected = match max {
+                Some(max) if max == min => format!("{min}"),
+                Some(max) => format!("{min} to {max}"),
+                None => format!("at least {min}"),
+            };
+            PlanError::Type {
+                message: format!("`{name}` takes {expected} arguments, {got} given"),
+                span,
+                help: None,
+            }
+        }
+        FnError::ArgType { index, expected, got } => PlanError::Type {
+            message: format!("argument {} of `{name}` must be {expected}, found `{got}`", index + 1),
+            span: at(index),
+            help: None,
+        },
+        FnError::Invalid { index, message } => PlanError::Invalid {
+            message,
+            span: index.map_or(span, at),
+            help: None,
+        },
+    }
+}
+
+fn abbreviate(names: &[&str]) -> String {
+    if names.len() <= 12 {
+        return names.join(", ");
+    }
+    format!("{}, ... ({} columns)", names[..12].join(", "), names.len())
+}

@@ -1,0 +1,19 @@
+//! `kql`: run KQL hunting queries locally over exported Defender XDR and
+//! Sentinel logs.
+//!
+//! The library side holds the [`Session`] (tables, `let`s, the query
+//! pipeline) and the output writers; the binary adds the command line.
+
+#![warn(missing_docs)]
+#![deny(clippy::unwrap_used, clippy::panic, clippy::todo, clippy::unimplemented)]
+
+pub mod compare;
+pub mod error;
+pub mod output;
+pub mod repl;
+pub mod session;
+pub mod testrun;
+
+pub use error::QueryError;
+pub use output::{Format, ResultSet};
+pub use session::{Session, SessionOptions};

@@ -1,0 +1,238 @@
+//! The `kql` command line.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use kql::{Format, QueryError, ResultSet, Session, SessionOptions};
+use kql_data::{Flavor, Redirects};
+
+/// Exit codes, as documented in the README.
+const EXIT_OK: u8 = 0;
+const EXIT_QUERY_FAILED: u8 = 1;
+const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser)]
+#[command(name = "kql", version, about = "Run KQL hunting queries locally over exported Defender and Sentinel logs")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run query files (or `-c QUERY`, or `-` for stdin) and print the results.
+    Run(RunArgs),
+    /// Show the optimized logical plan and the physical plan of a query.
+    Explain(RunArgs),
+}
+
+#[derive(Args)]
+struct DataArgs {
+    /// A folder of exports; each file is a table named after its stem
+    /// (`DeviceInfo.csv` is `DeviceInfo`). Repeatable.
+    #[arg(long = "data", value_name = "DIR")]
+    data: Vec<PathBuf>,
+    /// Read an externaldata URL from a local file or another URL instead. Repeatable.
+    #[arg(long = "externaldata", value_name = "URL=TARGET")]
+    externaldata: Vec<String>,
+    /// Force the table layout of loaded files instead of reading it from their header.
+    #[arg(long = "schema", value_name = "defender|sentinel")]
+    schema: Option<String>,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Query files (`.kql`); `-` reads the query from standard input.
+    files: Vec<PathBuf>,
+    /// A query given on the command line.
+    #[arg(short = 'c', long = "command", value_name = "QUERY")]
+    command: Option<String>,
+    #[command(flatten)]
+    data: DataArgs,
+    /// Output format (default: table on a terminal, csv otherwise).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Write the results to this file (atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "PATH")]
+    output: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("kql: cannot start the runtime: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let code = runtime.block_on(async {
+        match cli.command {
+            Command::Run(args) => run(args, false).await,
+            Command::Explain(args) => run(args, true).await,
+        }
+    });
+    ExitCode::from(code)
+}
+
+/// A query text and the name to show in diagnostics.
+struct Source {
+    name: String,
+    text: String,
+}
+
+fn read_sources(args: &RunArgs) -> Result<Vec<Source>, String> {
+    let mut sources = Vec::new();
+    if let Some(q) = &args.command {
+        sources.push(Source { name: "<command line>".into(), text: q.clone() });
+    }
+    for f in &args.files {
+        if f.as_os_str() == "-" {
+            let mut text = String::new();
+            io::Read::read_to_string(&mut io::stdin(), &mut text).map_err(|e| format!("cannot read standard input: {e}"))?;
+            sources.push(Source { name: "<stdin>".into(), text });
+        } else {
+            let text = std::fs::read_to_string(f).map_err(|e| format!("cannot read `{}`: {e}", f.display()))?;
+            sources.push(Source { name: f.display().to_string(), text });
+        }
+    }
+    if sources.is_empty() {
+        return Err("nothing to run: give query files, `-c QUERY`, or `-` for standard input".into());
+    }
+    Ok(sources)
+}
+
+/// Builds a session from the data flags; reports and returns the exit code on failure.
+fn open_session(data: &DataArgs) -> Result<Session, u8> {
+    let mut options = SessionOptions::default();
+    if let Some(s) = &data.schema {
+        match s.parse::<Flavor>() {
+            Ok(f) => options.flavor = Some(f),
+            Err(_) => {
+                eprintln!("kql: `--schema` takes `defender` or `sentinel`, not `{s}`");
+                return Err(EXIT_USAGE);
+            }
+        }
+    }
+    let mut redirects = Redirects::default();
+    for arg in &data.externaldata {
+        match redirects.add_arg(arg) {
+            Ok(()) => {}
+            Err(e) => {
+                eprintln!("{:?}", miette::Report::new(e));
+                return Err(EXIT_USAGE);
+            }
+        }
+    }
+    options.redirects = redirects;
+    let mut session = Session::new(options);
+    for dir in &data.data {
+        match session.load_dir(dir) {
+            Ok(warnings) => {
+                for w in warnings {
+                    eprintln!("warning: {w}");
+                }
+            }
+            Err(e) => {
+                eprintln!("{:?}", miette::Report::new(e));
+                return Err(EXIT_USAGE);
+            }
+        }
+    }
+    Ok(session)
+}
+
+async fn run(args: RunArgs, explain: bool) -> u8 {
+    let sources = match read_sources(&args) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("kql: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let mut session = match open_session(&args.data) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+    let format = args.format.unwrap_or(if to_terminal { Format::Table } else { Format::Csv });
+
+    let mut buffer: Vec<u8> = Vec::new();
+    let mut results: Vec<(String, ResultSet)> = Vec::new();
+    for source in &sources {
+        if explain {
+            match session.explain(&source.text).await {
+                Ok(plans) => {
+                    for p in plans {
+                        let _ = writeln!(buffer, "{p}");
+                    }
+                }
+                Err(e) => return report(e, source),
+            }
+            continue;
+        }
+        match session.run(&source.text).await {
+            Ok(sets) => results.extend(sets.into_iter().map(|r| (source.name.clone(), r))),
+            Err(e) => return report(e, source),
+        }
+    }
+
+    let many = results.len() > 1;
+    for (i, (name, result)) in results.iter().enumerate() {
+        if many {
+            if i > 0 {
+                let _ = writeln!(buffer);
+            }
+            if format != Format::Json {
+                let _ = writeln!(buffer, "# result {} of {} ({name})", i + 1, results.len());
+            }
+        }
+        if let Err(e) = kql::output::write_result(&mut buffer, result, format) {
+            eprintln!("kql: cannot format the results: {e}");
+            return EXIT_USAGE;
+        }
+    }
+    match &args.output {
+        Some(path) => match write_atomically(path, &buffer) {
+            Ok(()) => EXIT_OK,
+            Err(e) => {
+                eprintln!("kql: cannot write `{}`: {e}", path.display());
+                EXIT_USAGE
+            }
+        },
+        None => {
+            let mut out = io::stdout().lock();
+            match out.write_all(&buffer).and_then(|()| out.flush()) {
+                Ok(()) => EXIT_OK,
+                // `kql run q.kql | head` closes the pipe early: not an error.
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
+                Err(e) => {
+                    eprintln!("kql: cannot write the results: {e}");
+                    EXIT_USAGE
+                }
+            }
+        }
+    }
+}
+
+fn report(error: QueryError, source: &Source) -> u8 {
+    let data_error = matches!(error, QueryError::Data(_));
+    eprintln!("{:?}", error.into_report(&source.name, &source.text));
+    if data_error { EXIT_USAGE } else { EXIT_QUERY_FAILED }
+}
+
+/// Writes to a temporary file beside `path` and renames it into place, so a
+/// failed run never leaves a half-written or emptied file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}

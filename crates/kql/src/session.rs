@@ -1,0 +1,221 @@
+//! A session: loaded tables, `let`s that persist between queries, and the
+//! pipeline from query text to result tables.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::execution::context::SessionConfig;
+use datafusion::prelude::SessionContext;
+use futures::future::BoxFuture;
+use kql_data::{DataError, FetchOptions, Flavor, LoadOptions, LoadedTable, Redirects, Warning};
+use kql_planner::{Bindings, Environment, ExternalDataProvider, ExternalRequest, Planner, TableRef};
+use kql_syntax::ast::ScalarType;
+
+use crate::error::QueryError;
+use crate::output::ResultSet;
+
+/// Options that shape a session.
+#[derive(Debug, Clone, Default)]
+pub struct SessionOptions {
+    /// Force the Defender or Sentinel layout for every loaded file.
+    pub flavor: Option<Flavor>,
+    /// `--externaldata URL=TARGET` redirects, which win over mapping files.
+    pub redirects: Redirects,
+    /// Timeouts and size caps for `externaldata`.
+    pub fetch: FetchOptions,
+}
+
+/// Tables, bindings and a DataFusion context.
+pub struct Session {
+    env: Environment,
+    bindings: Bindings,
+    options: SessionOptions,
+    /// Redirects from mapping files found beside loaded data.
+    file_redirects: Redirects,
+    loaded: Vec<LoadedTable>,
+}
+
+impl Session {
+    /// A session with no tables.
+    pub fn new(options: SessionOptions) -> Self {
+        let config = SessionConfig::new()
+            .with_information_schema(false)
+            // Our names are case-exact; never let DataFusion fold them.
+            .set_bool("datafusion.sql_parser.enable_ident_normalization", false);
+        let ctx = SessionContext::new_with_config(config);
+        // These two rules move struct field accesses towards the scans. We
+        // build struct columns only for fused extractjson, where the rules gain
+        // nothing, and they fail on plans that rename qualified columns to the
+        // same unqualified names (as every scan of ours does).
+        ctx.remove_optimizer_rule("extract_leaf_expressions");
+        ctx.remove_optimizer_rule("push_down_leaf_projections");
+        let mut env = Environment::new(ctx);
+        env.external = None;
+        let mut session = Session {
+            env,
+            bindings: Bindings::default(),
+            options,
+            file_redirects: Redirects::default(),
+            loaded: Vec::new(),
+        };
+        session.refresh_fetcher();
+        session
+    }
+
+    fn refresh_fetcher(&mut self) {
+        let mut redirects = self.file_redirects.clone();
+        redirects.merge(self.options.redirects.clone());
+        self.env.external = Some(Arc::new(Fetcher { redirects, options: self.options.fetch.clone() }));
+    }
+
+    /// Loads every export in `dir`; each file becomes a table named after
+    /// its stem. A mapping file in `dir` adds `externaldata` redirects.
+    pub fn load_dir(&mut self, dir: &Path) -> Result<Vec<Warning>, DataError> {
+        let opts = LoadOptions { flavor: self.options.flavor };
+        let loaded = kql_data::load_dir(dir, &opts)?;
+        for table in loaded.tables {
+            self.add_table(table);
+        }
+        self.file_redirects.merge(loaded.redirects);
+        self.refresh_fetcher();
+        Ok(loaded.warnings)
+    }
+
+    /// Loads one file as table `name` (default: the file's stem).
+    pub fn load_file(&mut self, path: &Path, name: Option<&str>) -> Result<Vec<Warning>, DataError> {
+        let opts = LoadOptions { flavor: self.options.flavor };
+        let (table, warnings) = kql_data::open_table(path, name, &opts)?;
+        self.add_table(table);
+        Ok(warnings)
+    }
+
+    fn add_table(&mut self, table: LoadedTable) {
+        let size = std::fs::metadata(&table.path).ok().map(|m| m.len());
+        self.env
+            .tables
+            .insert(table.name.clone(), TableRef { provider: table.provider.clone(), size_hint: size });
+        self.loaded.retain(|t| t.name != table.name);
+        self.loaded.push(table);
+    }
+
+    /// The loaded tables with their columns and KQL types.
+    pub fn tables(&self) -> Vec<(String, Vec<(String, ScalarType)>)> {
+        let mut out: Vec<_> = self
+            .env
+            .tables
+            .iter()
+            .map(|(name, t)| {
+                let cols = t
+                    .provider
+                    .schema()
+                    .fields()
+                    .iter()
+                    .map(|f| {
+                        let ty = kql_functions::types::kql_type_of(f).unwrap_or(ScalarType::String);
+                        (f.name().clone(), ty)
+                    })
+                    .collect();
+                (name.clone(), cols)
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
+    /// The names bound by `let` so far in this session.
+    pub fn let_names(&self) -> Vec<String> {
+        self.bindings.names().into_iter().map(String::from).collect()
+    }
+
+    /// Parses, plans and runs `text`; one result per query statement.
+    pub async fn run(&mut self, text: &str) -> Result<Vec<ResultSet>, QueryError> {
+        let query = kql_syntax::parse(text).map_err(QueryError::Syntax)?;
+        // Plan against a copy of the bindings: a failed query leaves the
+        // session's `let`s as they were.
+        let mut bindings = self.bindings.clone();
+        let planned = Planner::new(&self.env).plan_query(&query, &mut bindings).await.map_err(QueryError::Plan)?;
+        let mut results = Vec::new();
+        for statement in planned {
+            let columns = statement
+                .plan
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| (f.name().clone(), kql_functions::types::kql_type_of(f).unwrap_or(ScalarType::String)))
+                .collect();
+            let batches = self.execute(statement.plan, statement.span).await?;
+            results.push(ResultSet { columns, batches });
+        }
+        self.bindings = bindings;
+        Ok(results)
+    }
+
+    /// The optimized logical and physical plans of each query statement.
+    pub async fn explain(&mut self, text: &str) -> Result<Vec<String>, QueryError> {
+        let query = kql_syntax::parse(text).map_err(QueryError::Syntax)?;
+        let mut bindings = self.bindings.clone();
+        let planned = Planner::new(&self.env).plan_query(&query, &mut bindings).await.map_err(QueryError::Plan)?;
+        let mut out = Vec::new();
+        for statement in planned {
+            let df = self
+                .env
+                .ctx
+                .execute_logical_plan(statement.plan)
+                .await
+                .map_err(|e| QueryError::exec(e, statement.span))?;
+            let optimized = df.clone().into_optimized_plan().map_err(|e| QueryError::exec(e, statement.span))?;
+            let physical = df.create_physical_plan().await.map_err(|e| QueryError::exec(e, statement.span))?;
+            let physical = datafusion::physical_plan::displayable(physical.as_ref()).indent(true).to_string();
+            out.push(format!("{}\n\n{physical}", optimized.display_indent_schema()));
+        }
+        Ok(out)
+    }
+
+    async fn execute(
+        &self,
+        plan: datafusion::logical_expr::LogicalPlan,
+        span: kql_syntax::Span,
+    ) -> Result<Vec<RecordBatch>, QueryError> {
+        let df = self.env.ctx.execute_logical_plan(plan).await.map_err(|e| QueryError::exec(e, span))?;
+        df.collect().await.map_err(|e| QueryError::exec(e, span))
+    }
+}
+
+/// Reads `externaldata` through redirects, over HTTP or from files.
+struct Fetcher {
+    redirects: Redirects,
+    options: FetchOptions,
+}
+
+impl ExternalDataProvider for Fetcher {
+    fn fetch<'a>(
+        &'a self,
+        request: &'a ExternalRequest,
+    ) -> BoxFuture<'a, Result<Vec<RecordBatch>, Box<dyn std::error::Error + Send + Sync>>> {
+        Box::pin(async move {
+            let req = kql_data::ExternalRequest {
+                uris: request.uris.clone(),
+                columns: request.columns.clone(),
+                properties: request.properties.iter().map(|(k, v)| (k.clone(), property_value(v))).collect(),
+            };
+            kql_data::fetch_external(&req, &self.redirects, &self.options)
+                .await
+                .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)
+        })
+    }
+}
+
+/// The planner hands `with (...)` values over as text; give them back their
+/// literal types.
+fn property_value(text: &str) -> kql_data::PropertyValue {
+    if text.eq_ignore_ascii_case("true") {
+        kql_data::PropertyValue::Bool(true)
+    } else if text.eq_ignore_ascii_case("false") {
+        kql_data::PropertyValue::Bool(false)
+    } else if let Ok(n) = text.parse::<i64>() {
+        kql_data::PropertyValue::Long(n)
+    } else {
+        kql_data::PropertyValue::String(text.to_string())
+    }
+}

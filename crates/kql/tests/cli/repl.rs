@@ -1,0 +1,317 @@
+//! The interactive shell, driven in a real terminal: each test starts
+//! `kql repl` in its own tmux server (a private socket), types or pastes
+//! input, and reads the screen. Tests are skipped, with a note, when tmux is
+//! not installed.
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use kql::compare::ExpectedTable;
+
+use super::{read, root};
+
+/// How long to wait for something to show on the screen.
+const WAIT: Duration = Duration::from_secs(30);
+
+/// The name of the tmux session inside each private server.
+const SESSION: &str = "kql";
+
+/// Told on the screen when the shell ends, with its exit code.
+const EXITED: &str = "[kql exited with";
+
+static NEXT_SERVER: AtomicUsize = AtomicUsize::new(0);
+
+/// `kql repl` running in a private tmux server; the server (and so `kql`)
+/// is killed on drop, also when the test fails.
+struct Shell {
+    socket: String,
+    /// HOME and the cache folder of the child, so history stays in here.
+    home: tempfile::TempDir,
+}
+
+impl Shell {
+    /// Starts `kql repl ARGS` in the project root and waits for the first
+    /// prompt; `None` (after printing a note) when tmux is missing.
+    fn start(args: &[&str]) -> Option<Shell> {
+        if Command::new("tmux").arg("-V").output().map_or(true, |o| !o.status.success()) {
+            eprintln!("skipped: tmux is not installed (CI installs it: apt-get install tmux)");
+            return None;
+        }
+        let socket =
+            format!("kql-test-{}-{}", std::process::id(), NEXT_SERVER.fetch_add(1, Ordering::SeqCst));
+        let home = tempfile::tempdir().expect("temp home");
+        let shell = Shell { socket, home };
+        let cache = shell.home.path().join("cache");
+        let mut command: Vec<String> = vec![
+            "new-session".into(),
+            "-d".into(),
+            "-s".into(),
+            SESSION.into(),
+            "-x".into(),
+            "250".into(),
+            "-y".into(),
+            "60".into(),
+            "-c".into(),
+            root().display().to_string(),
+            "env".into(),
+            format!("HOME={}", shell.home.path().display()),
+            format!("XDG_CACHE_HOME={}", cache.display()),
+            "NO_COLOR=1".into(),
+            "sh".into(),
+            "-c".into(),
+            // Keep the pane open after `kql` ends so the screen can be read.
+            format!("\"$0\" \"$@\"; echo \"{EXITED} $?]\"; sleep 600"),
+            env!("CARGO_BIN_EXE_kql").into(),
+            "repl".into(),
+        ];
+        command.extend(args.iter().map(|a| a.to_string()));
+        let out = shell.tmux(&command.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
+        shell.wait_ready();
+        Some(shell)
+    }
+
+    fn tmux(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .env_remove("TMUX")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run tmux")
+    }
+
+    /// Presses keys, in tmux's names (`Enter`, `Tab`, `C-c`).
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", SESSION];
+        args.extend_from_slice(keys);
+        let out = self.tmux(&args);
+        assert!(out.status.success(), "send-keys: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// Sends `text` as if typed (each line end is an Enter), or as a
+    /// bracketed paste, which the shell receives in one piece.
+    fn paste(&self, text: &str, bracketed: bool) {
+        let file = self.home.path().join("paste.txt");
+        std::fs::write(&file, text).expect("write paste buffer");
+        let file = file.display().to_string();
+        let out = self.tmux(&["load-buffer", "-b", "input", &file]);
+        assert!(out.status.success(), "load-buffer: {}", String::from_utf8_lossy(&out.stderr));
+        let mut args = vec!["paste-buffer", "-d", "-b", "input", "-t", SESSION];
+        if bracketed {
+            args.push("-p");
+        }
+        let out = self.tmux(&args);
+        assert!(out.status.success(), "paste-buffer: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// Types one input line by line and runs it: a query with Enter on an
+    /// empty line, a dot-command with Enter. Waits for the prompt first, as
+    /// a user would (rustyline drops keys that arrive with the Enter that
+    /// ends an input).
+    fn run(&self, text: &str) {
+        self.wait_ready();
+        self.paste(text, false);
+        if text.starts_with('.') {
+            self.keys(&["Enter"]);
+        } else {
+            self.keys(&["Enter", "Enter"]);
+        }
+    }
+
+    /// Everything on the screen and in its scrollback, wrapped lines joined.
+    fn screen(&self) -> String {
+        let out = self.tmux(&["capture-pane", "-p", "-J", "-S", "-", "-t", SESSION]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The visible part of the screen.
+    fn visible(&self) -> String {
+        let out = self.tmux(&["capture-pane", "-p", "-t", SESSION]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Polls the screen until `done` holds; fails the test with the screen
+    /// after [`WAIT`].
+    fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if done(&screen) {
+                return screen;
+            }
+            assert!(start.elapsed() < WAIT, "timed out waiting for {what}; the screen:\n{screen}");
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits until `text` shows on the screen `count` times.
+    fn wait_for_count(&self, text: &str, count: usize) -> String {
+        self.wait_until(&format!("{count} × `{text}`"), |s| s.matches(text).count() >= count)
+    }
+
+    /// Waits until the shell shows an empty prompt on its last line.
+    fn wait_ready(&self) {
+        let start = Instant::now();
+        loop {
+            let visible = self.visible();
+            let last = visible.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+            if last.trim_end() == "kql>" {
+                return;
+            }
+            assert!(
+                start.elapsed() < WAIT,
+                "timed out waiting for the prompt; the screen:\n{}",
+                self.screen()
+            );
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Shell {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}
+
+/// The CSV block the shell printed under `header_start`, as a table.
+fn printed_csv(screen: &str, header_start: &str) -> ExpectedTable {
+    let lines: Vec<&str> = screen
+        .lines()
+        .skip_while(|l| !l.starts_with(header_start))
+        .take_while(|l| !l.starts_with('(') && !l.starts_with("kql>"))
+        .collect();
+    assert!(!lines.is_empty(), "no CSV block starting with `{header_start}` on the screen:\n{screen}");
+    ExpectedTable::from_csv(&lines.join("\n")).expect("printed CSV parses")
+}
+
+/// DeviceName, ThreatIntelligenceIP and LocalPort of each row, sorted.
+fn key_cells(table: &ExpectedTable) -> Vec<Vec<String>> {
+    let index = |name: &str| table.columns.iter().position(|c| c == name).expect("column present");
+    let wanted = [index("DeviceName"), index("ThreatIntelligenceIP"), index("LocalPort")];
+    let mut rows: Vec<Vec<String>> =
+        table.rows.iter().map(|r| wanted.iter().map(|&i| r[i].clone()).collect()).collect();
+    rows.sort();
+    rows
+}
+
+/// Pastes a reference query from the portal and checks the rows printed.
+fn reference_query_runs_as_one_input(form: &str, time_column: &str, rows: usize, bracketed: bool) {
+    let data = format!("testdata/{form}");
+    let Some(shell) = Shell::start(&["--data", &data]) else { return };
+    shell.run(".format csv");
+    shell.wait_ready();
+    shell.paste(&read(&format!("queries/{form}.kql")), bracketed);
+    shell.keys(&["Enter"]);
+
+    let count_line = format!("({rows} rows)");
+    let screen = shell.wait_until(&count_line, |s| s.contains(&count_line) || s.contains("kql::"));
+    let printed = printed_csv(&screen, &format!("{time_column},DeviceName,ThreatIntelligenceIP,LocalPort"));
+    let expected =
+        ExpectedTable::from_csv(&read(&format!("queries/{form}.expected.csv"))).expect("expected csv");
+    assert_eq!(printed.rows.len(), rows, "screen:\n{screen}");
+    assert_eq!(printed.columns, expected.columns);
+    assert_eq!(key_cells(&printed), key_cells(&expected));
+}
+
+#[test]
+fn repl_runs_the_pasted_defender_query() {
+    // A bracketed paste: the terminal hands over the whole query at once.
+    reference_query_runs_as_one_input("defender", "Timestamp", 8, true);
+}
+
+#[test]
+fn repl_runs_the_sentinel_query_typed_line_by_line() {
+    // A plain paste: every line end is an Enter, as in terminals without
+    // bracketed paste; the query still runs only after the empty line.
+    reference_query_runs_as_one_input("sentinel", "TimeGenerated", 9, false);
+}
+
+#[test]
+fn repl_completes_a_column_name() {
+    let Some(shell) = Shell::start(&["--data", "testdata/defender"]) else { return };
+    shell.keys(&["-l", "DeviceInfo | where IsInternetF"]);
+    shell.keys(&["Tab"]);
+    shell.wait_until("the completed name", |s| s.contains("DeviceInfo | where IsInternetFacing"));
+    // The completed query runs: a wrong name would print a diagnostic.
+    shell.keys(&["-l", " | count"]);
+    shell.keys(&["Enter", "Enter"]);
+    let screen = shell.wait_until("the count", |s| s.contains("(1 row)") || s.contains("kql::"));
+    assert!(screen.contains("DeviceInfo | where IsInternetFacing | count"), "screen:\n{screen}");
+    assert!(!screen.contains("kql::"), "screen:\n{screen}");
+}
+
+#[test]
+fn repl_goes_on_after_an_error() {
+    let Some(shell) = Shell::start(&["--data", "testdata/defender"]) else { return };
+    shell.run("DeviceInfo\n| where IsInternetFacng");
+    let screen = shell.wait_for_count("kql::plan::unknown_column", 1);
+    assert!(screen.contains("IsInternetFacng"), "the diagnostic shows the query: {screen}");
+
+    shell.run("DeviceInfo | take 2 | count");
+    let screen = shell.wait_for_count("(1 row)", 1);
+    let after_error = &screen[screen.find("kql::plan::unknown_column").unwrap_or(0)..];
+    assert!(after_error.contains("Count\n-----\n2\n(1 row)"), "screen:\n{screen}");
+
+    shell.run(".quit");
+    shell.wait_for_count(&format!("{EXITED} 0]"), 1);
+}
+
+#[test]
+fn repl_keeps_lets_for_later_queries() {
+    let Some(shell) = Shell::start(&["--data", "testdata/defender"]) else { return };
+    shell.run("let Port = 3389;\nlet Facing = DeviceInfo | where IsInternetFacing;");
+    let screen = shell.wait_for_count("defined: ", 1);
+    assert!(screen.contains("defined: Port, Facing") || screen.contains("defined: Facing, Port"), "{screen}");
+
+    shell.run("print p = Port + 1");
+    shell.wait_for_count("3390", 1);
+    shell.run(".format csv");
+    shell.run("Facing | take 1 | project IsInternetFacing");
+    let screen = shell.wait_for_count("(1 row)", 2);
+    assert!(screen.contains("IsInternetFacing\ntrue\n(1 row)"), "screen:\n{screen}");
+
+    // A failed query keeps the lets defined before it.
+    shell.run("let Port = NoSuchName + 1;\nprint Port");
+    shell.wait_for_count("kql::plan::", 1);
+    shell.run("print q = Port");
+    let screen = shell.wait_for_count("(1 row)", 3);
+    assert!(screen.contains("q\n3389\n(1 row)"), "screen:\n{screen}");
+
+    shell.wait_ready();
+    shell.keys(&["C-d"]);
+    shell.wait_for_count(&format!("{EXITED} 0]"), 1);
+    if cfg!(target_os = "linux") {
+        // `XDG_CACHE_HOME` is the cache folder on Linux only.
+        let history =
+            std::fs::read_to_string(shell.home.path().join("cache/kql/history")).unwrap_or_default();
+        assert!(history.contains("print p = Port + 1"), "history in the cache folder: {history:?}");
+    }
+}
+
+#[test]
+fn repl_dot_commands() {
+    let Some(shell) = Shell::start(&[]) else { return };
+    shell.run(".tables");
+    shell.wait_for_count("no tables", 1);
+    let dir: PathBuf = root().join("testdata/defender/DeviceInfo.csv");
+    shell.run(&format!(".load \"{}\" as Devices", dir.display()));
+    shell.wait_for_count("loaded Devices", 1);
+    shell.run(".schema Devices");
+    let screen = shell.wait_until("the schema", |s| s.contains("IsInternetFacing"));
+    assert!(
+        screen.lines().any(|l| l.split_whitespace().eq(["IsInternetFacing", "bool"])),
+        "screen:\n{screen}"
+    );
+    shell.run(".schema devices");
+    shell.wait_for_count("did you mean `Devices`?", 1);
+    shell.run(".format xml");
+    shell.wait_for_count("unknown format `xml`", 1);
+    shell.run("Devices | count");
+    shell.wait_for_count("(1 row)", 1);
+}
