@@ -45,7 +45,9 @@ use datafusion::datasource::TableProvider;
 
 pub use catalog::{Flavor, TableSchema, catalog_table, catalog_tables};
 pub use error::{DataError, Warning, WarningKind, find_data_error};
-pub use external::{ExternalFormat, ExternalRequest, FetchOptions, PropertyValue, fetch_external};
+pub use external::{
+    ExternalFormat, ExternalRequest, ExternalSettings, FetchOptions, PropertyValue, fetch_external,
+};
 pub use redirect::{REDIRECT_FILE, Redirect, Redirects};
 
 /// How to load tables.

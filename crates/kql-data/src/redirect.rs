@@ -221,8 +221,8 @@ mod tests {
             ("https://h/f?a=1&b=2".to_string(), Redirect::File("feeds/f.txt".into()))
         );
         assert_eq!(
-            split("https://h/x.txt=/tmp/x.txt"),
-            ("https://h/x.txt".to_string(), Redirect::File("/tmp/x.txt".into()))
+            split("https://h/x.txt=/srv/feeds/x.txt"),
+            ("https://h/x.txt".to_string(), Redirect::File("/srv/feeds/x.txt".into()))
         );
     }
 

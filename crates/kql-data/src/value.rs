@@ -132,31 +132,61 @@ pub(crate) fn csv_accepts(ty: ScalarType, s: &str) -> bool {
 /// anything else `string`. Empty values say nothing; no value at all gives
 /// `string`.
 pub(crate) fn infer_text_type<'a>(values: impl IntoIterator<Item = &'a str>) -> ScalarType {
-    let (mut bool_ok, mut long_ok, mut real_ok, mut date_ok) = (true, true, true, true);
-    let mut seen = false;
+    let mut guess = TypeGuess::new();
     for v in values {
-        if v.is_empty() {
-            continue;
+        guess.observe(v);
+    }
+    guess.finish()
+}
+
+/// [`infer_text_type`], one value at a time.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TypeGuess {
+    seen: bool,
+    bool_ok: bool,
+    long_ok: bool,
+    real_ok: bool,
+    date_ok: bool,
+}
+
+impl TypeGuess {
+    pub(crate) fn new() -> Self {
+        TypeGuess { seen: false, bool_ok: true, long_ok: true, real_ok: true, date_ok: true }
+    }
+
+    pub(crate) fn observe(&mut self, v: &str) {
+        if v.is_empty() || self.is_string() {
+            return;
         }
-        seen = true;
-        bool_ok = bool_ok && parse_bool(v).is_some();
-        long_ok = long_ok && parse_long(v).is_some();
+        self.seen = true;
+        self.bool_ok = self.bool_ok && parse_bool(v).is_some();
+        self.long_ok = self.long_ok && parse_long(v).is_some();
         // `inf`, `NaN` and the like parse as floats but read as words.
-        real_ok = real_ok && v.bytes().any(|b| b.is_ascii_digit()) && parse_real(v).is_some();
+        self.real_ok = self.real_ok && v.bytes().any(|b| b.is_ascii_digit()) && parse_real(v).is_some();
         // Demand a time part so that numbers or bare dates in text do not
         // turn a column into datetimes by accident.
-        date_ok = date_ok && v.len() >= 19 && parse_datetime(v).is_some();
-        if !(bool_ok || long_ok || real_ok || date_ok) {
-            return ScalarType::String;
-        }
+        self.date_ok = self.date_ok && v.len() >= 19 && parse_datetime(v).is_some();
     }
-    match (seen, bool_ok, long_ok, real_ok, date_ok) {
-        (false, ..) => ScalarType::String,
-        (_, true, ..) => ScalarType::Bool,
-        (_, _, true, ..) => ScalarType::Long,
-        (_, _, _, true, _) => ScalarType::Real,
-        (_, _, _, _, true) => ScalarType::DateTime,
-        _ => ScalarType::String,
+
+    /// Whether no further value can change the answer from `string`.
+    pub(crate) fn is_string(&self) -> bool {
+        self.seen && !(self.bool_ok || self.long_ok || self.real_ok || self.date_ok)
+    }
+
+    pub(crate) fn finish(&self) -> ScalarType {
+        if !self.seen {
+            ScalarType::String
+        } else if self.bool_ok {
+            ScalarType::Bool
+        } else if self.long_ok {
+            ScalarType::Long
+        } else if self.real_ok {
+            ScalarType::Real
+        } else if self.date_ok {
+            ScalarType::DateTime
+        } else {
+            ScalarType::String
+        }
     }
 }
 

@@ -317,7 +317,21 @@ async fn unknown_tables_are_inferred_with_a_warning() {
     );
     let score = batch.column_by_name("Score").expect("col").as_primitive::<Float64Type>();
     assert_eq!(score.iter().collect::<Vec<_>>(), [Some(1.0), Some(0.5), None]);
+
     assert_eq!(strings(&batch, "Note"), [Some("a"), Some("7"), Some("")].map(|s| s.map(str::to_string)));
+
+    // A small file is read whole: a word after thousands of numbers still
+    // makes the column a string, and the scan does not fail on it.
+    let mut text = String::from("Code\n");
+    for i in 0..5000 {
+        text.push_str(&format!("{i}\n"));
+    }
+    text.push_str("n/a\n");
+    let path = write(dir.path(), "Codes.csv", &text);
+    let (table, _) = open(&path, &LoadOptions::default());
+    assert_eq!(kql_type(&table, "Code"), "string");
+    let batch = concat(&collect_all(&table, 1).await.expect("scan"));
+    assert_eq!(strings(&batch, "Code").last().cloned().flatten().as_deref(), Some("n/a"));
 }
 
 #[tokio::test]

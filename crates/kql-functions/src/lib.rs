@@ -24,7 +24,7 @@ mod udf;
 
 pub use convert::{common_type, convert, is_empty_expr, to_string_expr};
 pub use datetime::add_timespan;
-pub use json::{extract_json_many, to_json_value};
+pub use json::{Member, dynamic_get, extract_json_many, to_json_value};
 pub use math::bin_expr;
 pub use registry::{
     Arg, CallContext, FnError, FunctionDef, FunctionKind, Typed, all, functions_markdown, lookup,

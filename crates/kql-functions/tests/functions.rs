@@ -541,3 +541,26 @@ async fn dictionary_and_view_strings_are_read() {
     assert_eq!(cols[1], ["true", "false", "false"]);
     assert_eq!(cols[2], ["13", "5", "1"]);
 }
+
+#[tokio::test]
+async fn dynamic_member_access() {
+    use kql_functions::{Member, dynamic_get};
+    let batch = strings(&[(
+        "d",
+        ScalarType::Dynamic,
+        vec![Some(r#"{"a b":{"c":[10,{"e":"x"}]}}"#), Some(r#"{"a b":"s"}"#), None],
+    )]);
+    let path = vec![Member::Key("a b".into()), Member::Key("c".into()), Member::Index(1)];
+    let dynamic = dynamic_get(ident("d"), path.clone(), ScalarType::Dynamic);
+    let text = dynamic_get(ident("d"), path, ScalarType::String);
+    let first = dynamic_get(
+        ident("d"),
+        vec![Member::Key("a b".into()), Member::Key("c".into()), Member::Index(0)],
+        ScalarType::Long,
+    );
+    let (cols, schema) = run(batch, vec![dynamic, text, first]).await;
+    assert_eq!(cols[0], [r#"{"e":"x"}"#, "<null>", "<null>"]);
+    assert_eq!(cols[1], [r#"{"e":"x"}"#, "", ""]);
+    assert_eq!(cols[2], ["10", "<null>", "<null>"]);
+    assert_eq!(schema.field(0).metadata().get(KQL_TYPE_KEY).map(String::as_str), Some("dynamic"));
+}

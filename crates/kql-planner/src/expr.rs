@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::Schema;
+use datafusion::arrow::datatypes::{DataType, Schema, TimeUnit};
 use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use datafusion::common::{Column, DFSchema, ScalarValue};
 use datafusion::execution::context::ExecutionProps;
 use datafusion::logical_expr::{
-    Expr as DfExpr, ExprSchemable, LogicalPlanBuilder, Operator as DfOp, binary_expr, in_list, in_subquery,
-    not,
+    Expr as DfExpr, ExprSchemable, LogicalPlanBuilder, Operator as DfOp, binary_expr, cast, in_list,
+    in_subquery, not,
 };
 use datafusion::logical_expr::physical_planning_context::PhysicalPlanningContext;
 use datafusion::physical_expr::create_physical_expr;
@@ -16,7 +16,8 @@ use futures::future::BoxFuture;
 use kql_functions::registry::{self, Arg, FnError, FunctionKind};
 use kql_functions::types::{kql_metadata, kql_type_of};
 use kql_syntax::Span;
-use kql_syntax::ast::{BinaryOp, Expr, ExprKind, ScalarType, SetOp, StrOp, UnaryOp};
+use kql_functions::Member;
+use kql_syntax::ast::{BinaryOp, Expr, ExprKind, Literal, ScalarType, SetOp, StrOp, UnaryOp};
 
 use crate::env::Binding;
 use crate::error::{PlanError, WithSpan, did_you_mean, invalid, unsupported};
@@ -110,18 +111,7 @@ impl Planner<'_> {
                     ));
                     Ok(Typed { expr: between, ty: ScalarType::Bool })
                 }
-                ExprKind::Member { expr: object, name } => {
-                    let t = self.plan_scalar(object, schema).await?;
-                    self.dynamic_access(t, Arg::Expr {
-                        expr: DfExpr::Literal(ScalarValue::Utf8(Some(name.node.clone())), None),
-                        ty: ScalarType::String,
-                    }, span)
-                }
-                ExprKind::Index { expr: object, index } => {
-                    let t = self.plan_scalar(object, schema).await?;
-                    let i = self.plan_scalar(index, schema).await?;
-                    self.dynamic_access(t, Arg::Expr { expr: i.expr, ty: i.ty }, span)
-                }
+                ExprKind::Member { .. } | ExprKind::Index { .. } => self.plan_member(expr, schema).await,
                 ExprKind::TypeOf(_) => {
                     invalid!(span, "`typeof(...)` is only valid as a function argument")
                 }
@@ -159,13 +149,40 @@ impl Planner<'_> {
         Err(PlanError::UnknownColumn { name: name.to_string(), span, help })
     }
 
-    /// `d.key` and `d[i]` on a dynamic value.
-    fn dynamic_access(&mut self, object: Typed, key: Arg, span: Span) -> Result<Typed, PlanError> {
-        let Some(def) = registry::lookup("__dynamic_get") else {
-            return unsupported!(span, "property access on dynamic values");
-        };
-        let object = Arg::Expr { expr: object.expr, ty: object.ty };
-        (def.build)(&self.call, vec![object, key]).map_err(|e| fn_error(e, "", span, &[]))
+    /// `d.key`, `d['key']` and `d[i]` on a dynamic value: the chain of
+    /// constant members down to its base, read in one pass.
+    async fn plan_member(&mut self, expr: &Expr, schema: &DFSchema) -> Result<Typed, PlanError> {
+        let mut path = Vec::new();
+        let mut base = expr;
+        loop {
+            match &base.kind {
+                ExprKind::Member { expr: object, name } => {
+                    path.push(Member::Key(name.node.clone()));
+                    base = object;
+                }
+                ExprKind::Index { expr: object, index } => {
+                    let member = match &index.kind {
+                        ExprKind::Literal(Literal::String(key)) => Member::Key(key.clone()),
+                        ExprKind::Literal(Literal::Long(i)) if *i >= 0 => Member::Index(*i as usize),
+                        ExprKind::Literal(Literal::Int(i)) if *i >= 0 => Member::Index(*i as usize),
+                        _ => return unsupported!(index.span, "an index that is not a constant key or a non-negative number"),
+                    };
+                    path.push(member);
+                    base = object;
+                }
+                _ => break,
+            }
+        }
+        path.reverse();
+        let t = self.plan_scalar(base, schema).await?;
+        if !matches!(t.ty, ScalarType::Dynamic | ScalarType::String) {
+            return Err(PlanError::Type {
+                message: format!("properties can only be read from `dynamic` values, this is `{}`", t.ty),
+                span: base.span,
+                help: Some("convert it first with `parse_json(...)`".into()),
+            });
+        }
+        Ok(Typed { expr: kql_functions::dynamic_get(t.expr, path, ScalarType::Dynamic), ty: ScalarType::Dynamic })
     }
 
     async fn plan_call(
@@ -176,8 +193,17 @@ impl Planner<'_> {
         schema: &DFSchema,
     ) -> Result<Typed, PlanError> {
         let name = func.node.as_str();
-        if name == "toscalar" {
-            return self.plan_toscalar(args, span).await;
+        match name {
+            "toscalar" => return self.plan_toscalar(args, span).await,
+            "not" => {
+                let [arg] = args else {
+                    return invalid!(span, "`not` takes one argument");
+                };
+                let t = self.plan_scalar(arg, schema).await?;
+                return Ok(Typed { expr: not(t.expr), ty: ScalarType::Bool });
+            }
+            "case" => return self.plan_case(args, span, schema).await,
+            _ => {}
         }
         if let Some(Binding::Function(def)) = self.lookup(name).cloned() {
             return self.call_user_scalar(&def, args, span, schema).await;
@@ -198,6 +224,27 @@ impl Planner<'_> {
         let planned = self.plan_args(args, schema).await?;
         let spans: Vec<Span> = args.iter().map(|a| a.span).collect();
         (def.build)(&self.call, planned).map_err(|e| fn_error(e, name, func.span, &spans))
+    }
+
+    /// `case(p1, v1, p2, v2, ..., else)`.
+    async fn plan_case(&mut self, args: &[Expr], span: Span, schema: &DFSchema) -> Result<Typed, PlanError> {
+        if args.len() < 3 || args.len() % 2 == 0 {
+            return invalid!(span, "`case` takes pairs of predicate and value, then a value for the else branch");
+        }
+        let mut whens = Vec::new();
+        let mut ty = None;
+        for pair in args[..args.len() - 1].chunks(2) {
+            let p = self.plan_scalar(&pair[0], schema).await?;
+            let v = self.plan_scalar(&pair[1], schema).await?;
+            ty.get_or_insert(v.ty);
+            whens.push((Box::new(p.expr), Box::new(v.expr)));
+        }
+        let last = &args[args.len() - 1];
+        let otherwise = self.plan_scalar(last, schema).await?;
+        let ty = ty.unwrap_or(otherwise.ty);
+        let expr = DfExpr::Case(datafusion::logical_expr::Case::new(None, whens, Some(Box::new(otherwise.expr))));
+        let ty = type_of(&expr, schema, span).unwrap_or(ty);
+        Ok(Typed { expr, ty })
     }
 
     /// Plans call arguments: `typeof(T)` and `*` become their own kinds.
@@ -294,6 +341,9 @@ impl Planner<'_> {
     ) -> Result<Typed, PlanError> {
         let l = self.plan_scalar(left, schema).await?;
         let r = self.plan_scalar(right, schema).await?;
+        if let Some(t) = temporal_arithmetic(op, &l, &r) {
+            return Ok(t);
+        }
         let arith = |df: DfOp| binary_expr(l.expr.clone(), df, r.expr.clone());
         let (expr, fixed_ty) = match op {
             BinaryOp::Add => (arith(DfOp::Plus), None),
@@ -411,6 +461,51 @@ impl Planner<'_> {
             return false;
         }
         self.is_tabular(expr)
+    }
+}
+
+/// Arithmetic on datetimes and timespans, which DataFusion does not do the
+/// Kusto way: `datetime ± timespan`, `timespan * n`, `timespan / n`,
+/// `timespan / timespan`, `datetime - datetime`.
+fn temporal_arithmetic(op: BinaryOp, l: &Typed, r: &Typed) -> Option<Typed> {
+    use ScalarType::{DateTime, Int, Long, Real, TimeSpan};
+    let ns = |e: &DfExpr| cast(e.clone(), DataType::Int64);
+    let to_span = |e: DfExpr| cast(e, DataType::Duration(TimeUnit::Nanosecond));
+    let span = |expr| Some(Typed { expr, ty: TimeSpan });
+    match (op, l.ty, r.ty) {
+        (BinaryOp::Add, DateTime, TimeSpan) => {
+            Some(Typed { expr: kql_functions::add_timespan(l.expr.clone(), r.expr.clone(), false), ty: DateTime })
+        }
+        (BinaryOp::Add, TimeSpan, DateTime) => {
+            Some(Typed { expr: kql_functions::add_timespan(r.expr.clone(), l.expr.clone(), false), ty: DateTime })
+        }
+        (BinaryOp::Sub, DateTime, TimeSpan) => {
+            Some(Typed { expr: kql_functions::add_timespan(l.expr.clone(), r.expr.clone(), true), ty: DateTime })
+        }
+        (BinaryOp::Sub, DateTime, DateTime) => {
+            span(to_span(binary_expr(ns(&l.expr), DfOp::Minus, ns(&r.expr))))
+        }
+        (BinaryOp::Add | BinaryOp::Sub, TimeSpan, TimeSpan) => {
+            let df = if op == BinaryOp::Add { DfOp::Plus } else { DfOp::Minus };
+            span(to_span(binary_expr(ns(&l.expr), df, ns(&r.expr))))
+        }
+        (BinaryOp::Mul, TimeSpan, Int | Long) => span(to_span(binary_expr(ns(&l.expr), DfOp::Multiply, ns(&r.expr)))),
+        (BinaryOp::Mul, Int | Long, TimeSpan) => span(to_span(binary_expr(ns(&l.expr), DfOp::Multiply, ns(&r.expr)))),
+        (BinaryOp::Mul, TimeSpan, Real) | (BinaryOp::Div, TimeSpan, Real) => {
+            let df = if op == BinaryOp::Mul { DfOp::Multiply } else { DfOp::Divide };
+            let f = binary_expr(cast(ns(&l.expr), DataType::Float64), df, r.expr.clone());
+            span(to_span(cast(f, DataType::Int64)))
+        }
+        (BinaryOp::Mul, Real, TimeSpan) => {
+            let f = binary_expr(l.expr.clone(), DfOp::Multiply, cast(ns(&r.expr), DataType::Float64));
+            span(to_span(cast(f, DataType::Int64)))
+        }
+        (BinaryOp::Div, TimeSpan, Int | Long) => span(to_span(binary_expr(ns(&l.expr), DfOp::Divide, ns(&r.expr)))),
+        (BinaryOp::Div, TimeSpan, TimeSpan) => Some(Typed {
+            expr: binary_expr(cast(ns(&l.expr), DataType::Float64), DfOp::Divide, cast(ns(&r.expr), DataType::Float64)),
+            ty: Real,
+        }),
+        _ => None,
     }
 }
 

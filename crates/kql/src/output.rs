@@ -32,7 +32,19 @@ impl ResultSet {
     pub fn rows(&self) -> Vec<Vec<Option<String>>> {
         let mut rows = Vec::with_capacity(self.num_rows());
         for batch in &self.batches {
-            let columns: Vec<Vec<Option<String>>> = batch.columns().iter().map(format_column).collect();
+            let mut columns: Vec<Vec<Option<String>>> = batch.columns().iter().map(format_column).collect();
+            // Kusto shows a dynamic value that is a string without its JSON quotes.
+            for (cells, (_, ty)) in columns.iter_mut().zip(&self.columns) {
+                if *ty == ScalarType::Dynamic {
+                    for cell in cells.iter_mut().flatten() {
+                        if cell.starts_with('"')
+                            && let Ok(serde_json::Value::String(s)) = serde_json::from_str(cell)
+                        {
+                            *cell = s;
+                        }
+                    }
+                }
+            }
             for r in 0..batch.num_rows() {
                 rows.push(columns.iter().map(|c| c[r].clone()).collect());
             }

@@ -37,13 +37,16 @@ use kql_syntax::ast::ScalarType;
 use crate::catalog::{Flavor, catalog_table};
 use crate::error::{DataError, Warning, WarningKind};
 use crate::exec::{CsvCheck, ErrorContext, Fixup, KqlScanExec, SizeEstimate};
-use crate::value::infer_text_type;
+use crate::value::TypeGuess;
 use crate::{LoadOptions, LoadedTable};
 use layout::{Layout, line_of_offset, scan_layout};
 
-/// How many data rows are read to infer the type of a column the catalog
-/// does not know.
-pub(crate) const INFER_SAMPLE_ROWS: usize = 1000;
+/// Files up to this size are read whole to infer the types of columns the
+/// catalog does not know; bigger files are sampled.
+const INFER_WHOLE_FILE_BYTES: u64 = 32 << 20;
+
+/// How many data rows are sampled from a big file to infer a type.
+const INFER_SAMPLE_ROWS: usize = 10_000;
 
 /// Opens a CSV file as table `name`. See [`crate::open_table`].
 pub(crate) fn open_csv(
@@ -52,6 +55,13 @@ pub(crate) fn open_csv(
     opts: &LoadOptions,
 ) -> Result<(LoadedTable, Vec<Warning>), DataError> {
     let file = File::open(path).map_err(|e| DataError::io(path, e))?;
+    let size = file.metadata().map_err(|e| DataError::io(path, e))?.len();
+    let sample_rows = if size <= INFER_WHOLE_FILE_BYTES { usize::MAX } else { INFER_SAMPLE_ROWS };
+    let sampled = if sample_rows == usize::MAX {
+        "all rows".to_string()
+    } else {
+        format!("the first {sample_rows} rows")
+    };
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(BufReader::new(file));
     let mut records = reader.records();
@@ -70,30 +80,35 @@ pub(crate) fn open_csv(
 
     let flavor = opts.flavor.unwrap_or_else(|| Flavor::detect(names.iter().map(String::as_str)));
     let known = catalog_table(flavor, name);
-    let unknown: Vec<usize> =
-        (0..names.len()).filter(|&i| known.is_none_or(|t| t.column_type(&names[i]).is_none())).collect();
 
-    // Sample rows only when some type has to be inferred.
-    let mut samples: Vec<Vec<String>> = vec![Vec::new(); names.len()];
-    if !unknown.is_empty() {
-        for record in records.take(INFER_SAMPLE_ROWS) {
+    // Read rows only when some type has to be inferred, and only until every
+    // such column is known to be a string.
+    let mut guesses: Vec<Option<TypeGuess>> = names
+        .iter()
+        .map(|n| known.and_then(|t| t.column_type(n)).map_or(Some(TypeGuess::new()), |_| None))
+        .collect();
+    if guesses.iter().any(Option::is_some) {
+        for record in records.take(sample_rows) {
             // A bad record is reported by the scan, with its line.
             let Ok(record) = record else { break };
-            for &i in &unknown {
-                if let Some(v) = record.get(i) {
-                    samples[i].push(v.to_string());
+            for (guess, value) in guesses.iter_mut().zip(record.iter()) {
+                if let Some(guess) = guess {
+                    guess.observe(value);
                 }
+            }
+            if guesses.iter().flatten().all(TypeGuess::is_string) {
+                break;
             }
         }
     }
 
     let mut columns = Vec::with_capacity(names.len());
     let mut inferred = Vec::new();
-    for (i, column) in names.iter().enumerate() {
-        let ty = match known.and_then(|t| t.column_type(column)) {
-            Some(ty) => ty,
-            None => {
-                let ty = infer_text_type(samples[i].iter().map(String::as_str));
+    for (column, guess) in names.iter().zip(&guesses) {
+        let ty = match (known.and_then(|t| t.column_type(column)), guess) {
+            (Some(ty), _) => ty,
+            (None, guess) => {
+                let ty = guess.map_or(ScalarType::String, |g| g.finish());
                 inferred.push(format!("{column}:{ty}"));
                 ty
             }
@@ -105,8 +120,8 @@ pub(crate) fn open_csv(
             kind: WarningKind::UnknownTable,
             file: path.to_path_buf(),
             message: format!(
-                "table `{name}` is not in the {flavor} catalog; column types were inferred from the \
-                 first {INFER_SAMPLE_ROWS} rows: {}",
+                "table `{name}` is not in the {flavor} catalog; column types were inferred from \
+                 {sampled}: {}",
                 inferred.join(", ")
             ),
         }),
@@ -114,7 +129,7 @@ pub(crate) fn open_csv(
             kind: WarningKind::ExtraColumn,
             file: path.to_path_buf(),
             message: format!(
-                "column{} not in the {flavor} `{name}` table, types inferred: {}",
+                "column{} not in the {flavor} `{name}` table, types inferred from {sampled}: {}",
                 if inferred.len() == 1 { "" } else { "s" },
                 inferred.join(", ")
             ),

@@ -35,12 +35,8 @@ pub(crate) fn build_extract_json(_: &CallContext, args: Vec<Arg>) -> Result<Type
     }
     let ty = if args.len() == 3 { type_arg(&args, 2)? } else { ScalarType::String };
     let udf = ExtractJson::new(vec![(path, steps, ty)], false);
-    let expr = ScalarUDF::new_from_impl(udf).call(vec![lit(path_expr_text(&path_expr)), json]);
+    let expr = ScalarUDF::new_from_impl(udf).call(vec![path_expr, json]);
     Ok(Typed::new(expr, ty))
-}
-
-fn path_expr_text(e: &Expr) -> String {
-    const_string(e).flatten().unwrap_or_default()
 }
 
 /// One UDF call that parses each document of `json` once and returns a
@@ -56,6 +52,37 @@ pub fn extract_json_many(json: Expr, items: Vec<(String, ScalarType)>) -> Result
         parsed.push((path, steps, ty));
     }
     Ok(ScalarUDF::new_from_impl(ExtractJson::new(parsed, true)).call(vec![json]))
+}
+
+/// One step of a member access on a dynamic value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Member {
+    /// `d.name` or `d['name']`.
+    Key(String),
+    /// `d[3]`.
+    Index(usize),
+}
+
+/// `value.a.b[0]`: the element of a dynamic (or JSON text) value at a path of
+/// members, as KQL type `ty` (`dynamic` to keep it dynamic). Absent members
+/// give null (`""` for `string`), exactly as `extractjson` does.
+pub fn dynamic_get(value: Expr, path: Vec<Member>, ty: ScalarType) -> Expr {
+    let mut text = String::from("$");
+    let steps: Vec<Step> = path
+        .into_iter()
+        .map(|m| match m {
+            Member::Key(k) => {
+                text.push_str(&format!("[{}]", serde_json::to_string(&k).unwrap_or_default()));
+                Step::Key(k)
+            }
+            Member::Index(i) => {
+                text.push_str(&format!("[{i}]"));
+                Step::Index(i)
+            }
+        })
+        .collect();
+    let udf = ExtractJson::new(vec![(text.clone(), steps, ty)], false);
+    ScalarUDF::new_from_impl(udf).call(vec![lit(text), value])
 }
 
 /// The extraction UDF. With `fused` it takes `(json)` and returns a struct;

@@ -8,7 +8,7 @@ pub(crate) mod scan;
 pub(crate) mod value;
 
 pub use dynamic::to_json_value;
-pub use extract::extract_json_many;
+pub use extract::{Member, dynamic_get, extract_json_many};
 
 pub(crate) use dynamic::{dynamic_to_string, parse_json_expr, write_json_string};
 

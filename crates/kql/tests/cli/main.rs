@@ -5,6 +5,9 @@
 //! One test binary for the crate (DataFusion links slowly): the REPL and
 //! `kql test` cases live in modules beside this file.
 
+mod corpus;
+mod docs;
+
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
