@@ -17,7 +17,7 @@ const EXIT_USAGE: u8 = 2;
 #[command(name = "kql", version, about = "Run KQL hunting queries locally over exported Defender and Sentinel logs")]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
@@ -26,9 +26,25 @@ enum Command {
     Run(RunArgs),
     /// Show the optimized logical plan and the physical plan of a query.
     Explain(RunArgs),
+    /// An interactive shell (also what `kql` alone starts on a terminal).
+    Repl(ReplArgs),
+    /// Run regression cases (`NAME.kql` beside `NAME.expected.csv`) and diff the results.
+    Test(kql::testrun::TestArgs),
 }
 
-#[derive(Args)]
+#[derive(Args, Default)]
+struct ReplArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Output format of results.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Table output shows at most this many rows.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    max_rows: usize,
+}
+
+#[derive(Args, Default)]
 struct DataArgs {
     /// A folder of exports; each file is a table named after its stem
     /// (`DeviceInfo.csv` is `DeviceInfo`). Repeatable.
@@ -61,6 +77,10 @@ struct RunArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // `kql test` runs each case on a runtime of its own.
+    if let Some(Command::Test(args)) = &cli.command {
+        return ExitCode::from(kql::testrun::run_tests(args));
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -70,11 +90,38 @@ fn main() -> ExitCode {
     };
     let code = runtime.block_on(async {
         match cli.command {
-            Command::Run(args) => run(args, false).await,
-            Command::Explain(args) => run(args, true).await,
+            Some(Command::Run(args)) => run(args, false).await,
+            Some(Command::Explain(args)) => run(args, true).await,
+            Some(Command::Repl(args)) => repl(args).await,
+            Some(Command::Test(_)) => EXIT_USAGE,
+            // `kql` alone: a shell on a terminal, else the query on standard input.
+            None if io::stdin().is_terminal() => repl(ReplArgs::default()).await,
+            None => {
+                let args = RunArgs {
+                    files: vec![PathBuf::from("-")],
+                    command: None,
+                    data: DataArgs::default(),
+                    format: None,
+                    output: None,
+                };
+                run(args, false).await
+            }
         }
     });
     ExitCode::from(code)
+}
+
+async fn repl(args: ReplArgs) -> u8 {
+    let session = match open_session(&args.data) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let options = kql::repl::ReplOptions {
+        format: args.format,
+        history: kql::repl::default_history_path(),
+        max_rows: args.max_rows,
+    };
+    kql::repl::run_repl(session, options).await
 }
 
 /// A query text and the name to show in diagnostics.

@@ -54,9 +54,10 @@ impl ResultSet {
 }
 
 /// Output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Format {
     /// An aligned text table.
+    #[default]
     Table,
     /// CSV with a header row, as the portals export.
     Csv,
