@@ -414,19 +414,42 @@ impl Planner<'_> {
         {
             let plan = self.plan_tabular(single).await?;
             let plan = first_column(plan, single.span)?;
-            let negated = matches!(op, SetOp::NotIn | SetOp::NotInCi);
-            let expr = match op {
-                SetOp::In | SetOp::NotIn => in_subquery(t.expr, Arc::new(plan)),
-                _ => return unsupported!(op_span, "this operator with a tabular operand"),
-            };
-            let expr = if negated { not(expr) } else { expr };
-            return Ok(Typed { expr, ty: ScalarType::Bool });
+            if matches!(op, SetOp::In | SetOp::NotIn) {
+                let expr = in_subquery(t.expr, Arc::new(plan));
+                let expr = if op == SetOp::NotIn { not(expr) } else { expr };
+                return Ok(Typed { expr, ty: ScalarType::Bool });
+            }
+            // The other set operators take the table's values as a list,
+            // read now (Kusto evaluates the operand once per query).
+            let items = self.values_of(plan, single.span).await?;
+            return self.plan_in_list(t, op, op_span, items);
         }
         let mut items = Vec::new();
         for item in list {
             let i = self.plan_scalar(item, schema).await?;
             items.push(i.expr);
         }
+        self.plan_in_list(t, op, op_span, items)
+    }
+
+    /// The values of a one-column plan, as literals.
+    async fn values_of(&mut self, plan: datafusion::logical_expr::LogicalPlan, span: Span) -> Result<Vec<DfExpr>, PlanError> {
+        const LIMIT: usize = 1_000_000;
+        let batches = self.execute(plan, span).await?;
+        let mut out = Vec::new();
+        for batch in &batches {
+            for row in 0..batch.num_rows() {
+                if out.len() >= LIMIT {
+                    return unsupported!(span, "a set of more than {LIMIT} values with this operator");
+                }
+                out.push(DfExpr::Literal(ScalarValue::try_from_array(batch.column(0), row).at(span)?, None));
+            }
+        }
+        Ok(out)
+    }
+
+    fn plan_in_list(&mut self, t: Typed, op: SetOp, op_span: Span, items: Vec<DfExpr>) -> Result<Typed, PlanError> {
+        let _ = op_span;
         let expr = match op {
             SetOp::In => in_list(t.expr, items, false),
             SetOp::NotIn => in_list(t.expr, items, true),

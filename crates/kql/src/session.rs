@@ -42,7 +42,11 @@ impl Session {
         let config = SessionConfig::new()
             .with_information_schema(false)
             // Our names are case-exact; never let DataFusion fold them.
-            .set_bool("datafusion.sql_parser.enable_ident_normalization", false);
+            .set_bool("datafusion.sql_parser.enable_ident_normalization", false)
+            // Hash joins collect their build side once and stream the probe
+            // side in place. The planner puts the smaller side on the build
+            // side, so repartitioning the (large) probe side would only cost.
+            .set_bool("datafusion.optimizer.repartition_joins", false);
         let ctx = SessionContext::new_with_config(config);
         // These two rules move struct field accesses towards the scans. We
         // build struct columns only for fused extractjson, where the rules gain

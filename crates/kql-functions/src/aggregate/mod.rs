@@ -271,6 +271,8 @@ pub(crate) const FUNCTIONS: &[FunctionDef] = &[
         "A dynamic array of the distinct values, in first-seen order.",
         collect::build_make_set
     ),
+    def!("makeset", "makeset(expr [, maxSize])", "Deprecated name of `make_set`.", collect::build_make_set),
+    def!("makelist", "makelist(expr [, maxSize])", "Deprecated name of `make_list`.", collect::build_make_list),
     def!(
         "make_set_if",
         "make_set_if(expr, predicate [, maxSize])",

@@ -81,6 +81,13 @@ pub(crate) const FUNCTIONS: &[FunctionDef] = &[
         build: array::build_bag_pack,
     },
     FunctionDef {
+        name: "pack_dictionary",
+        kind: Scalar,
+        summary: "Same as `bag_pack`.",
+        signature: "pack_dictionary(key1, value1 [, key2, value2, ...])",
+        build: array::build_bag_pack,
+    },
+    FunctionDef {
         name: "pack",
         kind: Scalar,
         summary: "Same as `bag_pack`.",

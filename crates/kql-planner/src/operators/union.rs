@@ -22,15 +22,24 @@ impl Planner<'_> {
         span: Span,
     ) -> Result<LogicalPlan, PlanError> {
         let mut inner = false;
+        let mut with_source: Option<String> = None;
         for p in &args.params {
             match (p.name.node.as_str(), &p.value.kind) {
                 ("kind", ExprKind::Name(n)) if n.node == "inner" => inner = true,
                 ("kind", ExprKind::Name(n)) if n.node == "outer" => inner = false,
+                ("withsource", ExprKind::Name(n)) => with_source = Some(n.node.clone()),
                 ("isfuzzy", _) => {}
                 _ => return unsupported!(p.span, "the union parameter `{}`", p.name.node),
             }
         }
-        let mut plans: Vec<LogicalPlan> = input.into_iter().collect();
+        // Each input with the name `withsource=` reports for it: the table
+        // name, or `union_argN` for an expression.
+        let mut sources: Vec<String> = Vec::new();
+        let mut plans: Vec<LogicalPlan> = Vec::new();
+        if let Some(p) = input {
+            sources.push("union_arg0".to_string());
+            plans.push(p);
+        }
         for t in &args.tables {
             if let ExprKind::Name(n) = &t.kind
                 && n.node.contains('*')
@@ -38,29 +47,48 @@ impl Planner<'_> {
                 let names: Vec<String> =
                     self.env.tables.keys().filter(|k| wildcard_match(&n.node, k)).cloned().collect();
                 for name in names {
-                    let table = kql_syntax::ast::Ident::new(name, n.span);
+                    let table = kql_syntax::ast::Ident::new(name.clone(), n.span);
                     let e = kql_syntax::ast::Expr::new(ExprKind::Name(table), t.span);
                     plans.push(self.plan_tabular(&e).await?);
+                    sources.push(name);
                 }
                 continue;
             }
             plans.push(self.plan_tabular(t).await?);
+            sources.push(match &t.kind {
+                ExprKind::Name(n) => n.node.clone(),
+                _ => format!("union_arg{}", sources.len()),
+            });
         }
         if plans.is_empty() {
             return invalid!(span, "`union` has no tables to combine");
         }
 
-        // The output columns.
-        let mut all: Vec<(String, ScalarType)> = Vec::new();
+        // The output columns. A name that comes with different types becomes
+        // one column per type, `Name_type`, as in Kusto.
+        let mut seen: Vec<(String, Vec<ScalarType>)> = Vec::new();
         for p in &plans {
             for (n, t) in columns_of(p) {
-                match all.iter().find(|(a, _)| *a == n) {
-                    Some((_, at)) if *at != t => {
-                        return unsupported!(span, "`union` of column `{n}` with types `{at}` and `{t}`");
-                    }
+                match seen.iter_mut().find(|(a, _)| *a == n) {
+                    Some((_, types)) if !types.contains(&t) => types.push(t),
                     Some(_) => {}
-                    None => all.push((n, t)),
+                    None => seen.push((n, vec![t])),
                 }
+            }
+        }
+        let out_name = |n: &str, t: ScalarType| -> String {
+            match seen.iter().find(|(a, _)| a == n) {
+                Some((_, types)) if types.len() > 1 => format!("{n}_{t}"),
+                _ => n.to_string(),
+            }
+        };
+        let mut all: Vec<(String, ScalarType)> = Vec::new();
+        if let Some(ws) = &with_source {
+            all.push((ws.clone(), ScalarType::String));
+        }
+        for (n, types) in &seen {
+            for t in types {
+                all.push((out_name(n, *t), *t));
             }
         }
         if inner {
@@ -69,13 +97,16 @@ impl Planner<'_> {
         }
 
         let mut aligned = Vec::new();
-        for p in plans {
-            let have = columns_of(&p);
+        for (p, source) in plans.into_iter().zip(&sources) {
+            let have: Vec<(String, String, ScalarType)> =
+                columns_of(&p).into_iter().map(|(n, t)| (out_name(&n, t), n, t)).collect();
             let items = all
                 .iter()
                 .map(|(n, t)| {
-                    let e = if have.iter().any(|(h, _)| h == n) {
-                        column(n)
+                    let e = if with_source.as_deref() == Some(n.as_str()) {
+                        DfExpr::Literal(datafusion::common::ScalarValue::Utf8(Some(source.clone())), None)
+                    } else if let Some((_, original, _)) = have.iter().find(|(o, _, _)| o == n) {
+                        column(original)
                     } else {
                         let null = datafusion::common::ScalarValue::try_from(&kql_functions::types::arrow_type(*t))
                             .unwrap_or(datafusion::common::ScalarValue::Null);

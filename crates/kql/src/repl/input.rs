@@ -141,7 +141,7 @@ pub(crate) fn is_complete(input: &str) -> bool {
     let mut lines = input.rsplit('\n');
     let last_blank = lines.next().is_some_and(|l| l.trim().is_empty());
     if !last_blank || !input.contains('\n') {
-        return scan.open_brackets == 0;
+        return false;
     }
     if lines.next().is_some_and(|l| l.trim().is_empty()) {
         // A second empty line runs the query whatever is still open.
