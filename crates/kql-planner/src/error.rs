@@ -230,10 +230,7 @@ impl<T> WithSpan<T> for datafusion::error::Result<T> {
 }
 
 /// A "did you mean" suggestion from `candidates`, by edit distance.
-pub(crate) fn did_you_mean<'a>(
-    name: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<String> {
+pub(crate) fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     let lower = name.to_lowercase();
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {

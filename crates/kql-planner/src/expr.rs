@@ -6,17 +6,17 @@ use datafusion::arrow::datatypes::{DataType, Schema, TimeUnit};
 use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use datafusion::common::{Column, DFSchema, ScalarValue};
 use datafusion::execution::context::ExecutionProps;
+use datafusion::logical_expr::physical_planning_context::PhysicalPlanningContext;
 use datafusion::logical_expr::{
     Expr as DfExpr, ExprSchemable, LogicalPlanBuilder, Operator as DfOp, binary_expr, cast, in_list,
     in_subquery, not,
 };
-use datafusion::logical_expr::physical_planning_context::PhysicalPlanningContext;
 use datafusion::physical_expr::create_physical_expr;
 use futures::future::BoxFuture;
+use kql_functions::Member;
 use kql_functions::registry::{self, Arg, FnError, FunctionKind};
 use kql_functions::types::{kql_metadata, kql_type_of};
 use kql_syntax::Span;
-use kql_functions::Member;
 use kql_syntax::ast::{BinaryOp, Expr, ExprKind, Literal, ScalarType, SetOp, StrOp, UnaryOp};
 
 use crate::env::Binding;
@@ -53,9 +53,13 @@ pub(crate) fn named(expr: DfExpr, name: &str, ty: ScalarType) -> DfExpr {
 /// Evaluates an expression that refers to no column.
 pub(crate) fn evaluate_constant(expr: &DfExpr, span: Span) -> Result<ScalarValue, PlanError> {
     let schema = DFSchema::empty();
-    let physical = create_physical_expr(expr, &schema, &ExecutionProps::new(), &PhysicalPlanningContext::default()).map_err(|e| {
-        PlanError::Invalid { message: format!("expected a constant: {e}"), span, help: None }
-    })?;
+    let physical =
+        create_physical_expr(expr, &schema, &ExecutionProps::new(), &PhysicalPlanningContext::default())
+            .map_err(|e| PlanError::Invalid {
+                message: format!("expected a constant: {e}"),
+                span,
+                help: None,
+            })?;
     let batch = RecordBatch::try_new_with_options(
         Arc::new(Schema::empty()),
         vec![],
@@ -116,10 +120,9 @@ impl Planner<'_> {
                     invalid!(span, "`typeof(...)` is only valid as a function argument")
                 }
                 ExprKind::Star => invalid!(span, "`*` is only valid as a function argument"),
-                _ if self.is_tabular(expr) => invalid!(
-                    span,
-                    "a tabular expression cannot be used as a scalar here"
-                ),
+                _ if self.is_tabular(expr) => {
+                    invalid!(span, "a tabular expression cannot be used as a scalar here")
+                }
                 _ => invalid!(span, "not a scalar expression"),
             }
         })
@@ -165,7 +168,12 @@ impl Planner<'_> {
                         ExprKind::Literal(Literal::String(key)) => Member::Key(key.clone()),
                         ExprKind::Literal(Literal::Long(i)) if *i >= 0 => Member::Index(*i as usize),
                         ExprKind::Literal(Literal::Int(i)) if *i >= 0 => Member::Index(*i as usize),
-                        _ => return unsupported!(index.span, "an index that is not a constant key or a non-negative number"),
+                        _ => {
+                            return unsupported!(
+                                index.span,
+                                "an index that is not a constant key or a non-negative number"
+                            );
+                        }
                     };
                     path.push(member);
                     base = object;
@@ -182,7 +190,10 @@ impl Planner<'_> {
                 help: Some("convert it first with `parse_json(...)`".into()),
             });
         }
-        Ok(Typed { expr: kql_functions::dynamic_get(t.expr, path, ScalarType::Dynamic), ty: ScalarType::Dynamic })
+        Ok(Typed {
+            expr: kql_functions::dynamic_get(t.expr, path, ScalarType::Dynamic),
+            ty: ScalarType::Dynamic,
+        })
     }
 
     async fn plan_call(
@@ -216,10 +227,7 @@ impl Planner<'_> {
             return Err(PlanError::UnknownFunction { name: name.to_string(), span: func.span, help });
         };
         if def.kind == FunctionKind::Aggregate {
-            return invalid!(
-                func.span,
-                "`{name}` is an aggregation function: use it in `summarize`"
-            );
+            return invalid!(func.span, "`{name}` is an aggregation function: use it in `summarize`");
         }
         let planned = self.plan_args(args, schema).await?;
         let spans: Vec<Span> = args.iter().map(|a| a.span).collect();
@@ -228,8 +236,11 @@ impl Planner<'_> {
 
     /// `case(p1, v1, p2, v2, ..., else)`.
     async fn plan_case(&mut self, args: &[Expr], span: Span, schema: &DFSchema) -> Result<Typed, PlanError> {
-        if args.len() < 3 || args.len() % 2 == 0 {
-            return invalid!(span, "`case` takes pairs of predicate and value, then a value for the else branch");
+        if args.len() < 3 || args.len().is_multiple_of(2) {
+            return invalid!(
+                span,
+                "`case` takes pairs of predicate and value, then a value for the else branch"
+            );
         }
         let mut whens = Vec::new();
         let mut ty = None;
@@ -242,13 +253,18 @@ impl Planner<'_> {
         let last = &args[args.len() - 1];
         let otherwise = self.plan_scalar(last, schema).await?;
         let ty = ty.unwrap_or(otherwise.ty);
-        let expr = DfExpr::Case(datafusion::logical_expr::Case::new(None, whens, Some(Box::new(otherwise.expr))));
+        let expr =
+            DfExpr::Case(datafusion::logical_expr::Case::new(None, whens, Some(Box::new(otherwise.expr))));
         let ty = type_of(&expr, schema, span).unwrap_or(ty);
         Ok(Typed { expr, ty })
     }
 
     /// Plans call arguments: `typeof(T)` and `*` become their own kinds.
-    pub(crate) async fn plan_args(&mut self, args: &[Expr], schema: &DFSchema) -> Result<Vec<Arg>, PlanError> {
+    pub(crate) async fn plan_args(
+        &mut self,
+        args: &[Expr],
+        schema: &DFSchema,
+    ) -> Result<Vec<Arg>, PlanError> {
         let mut out = Vec::with_capacity(args.len());
         for arg in args {
             out.push(match &arg.kind {
@@ -376,7 +392,12 @@ impl Planner<'_> {
             }
             BinaryOp::Str(StrOp::Like, _) => return unsupported!(op_span, "the `like` operator"),
             BinaryOp::Str(str_op, mode) => {
-                let e = kql_functions::string::string_op(str_op, mode.case_sensitive, l.expr.clone(), r.expr.clone());
+                let e = kql_functions::string::string_op(
+                    str_op,
+                    mode.case_sensitive,
+                    l.expr.clone(),
+                    r.expr.clone(),
+                );
                 (if mode.negated { not(e) } else { e }, Some(ScalarType::Bool))
             }
         };
@@ -433,7 +454,11 @@ impl Planner<'_> {
     }
 
     /// The values of a one-column plan, as literals.
-    async fn values_of(&mut self, plan: datafusion::logical_expr::LogicalPlan, span: Span) -> Result<Vec<DfExpr>, PlanError> {
+    async fn values_of(
+        &mut self,
+        plan: datafusion::logical_expr::LogicalPlan,
+        span: Span,
+    ) -> Result<Vec<DfExpr>, PlanError> {
         const LIMIT: usize = 1_000_000;
         let batches = self.execute(plan, span).await?;
         let mut out = Vec::new();
@@ -448,15 +473,20 @@ impl Planner<'_> {
         Ok(out)
     }
 
-    fn plan_in_list(&mut self, t: Typed, op: SetOp, op_span: Span, items: Vec<DfExpr>) -> Result<Typed, PlanError> {
+    fn plan_in_list(
+        &mut self,
+        t: Typed,
+        op: SetOp,
+        op_span: Span,
+        items: Vec<DfExpr>,
+    ) -> Result<Typed, PlanError> {
         let _ = op_span;
         let expr = match op {
             SetOp::In => in_list(t.expr, items, false),
             SetOp::NotIn => in_list(t.expr, items, true),
             SetOp::InCi | SetOp::NotInCi => {
                 let lower = datafusion::functions::expr_fn::lower;
-                let e = in_list(lower(t.expr), items.into_iter().map(lower).collect(), op == SetOp::NotInCi);
-                e
+                in_list(lower(t.expr), items.into_iter().map(lower).collect(), op == SetOp::NotInCi)
             }
             SetOp::HasAny | SetOp::HasAll => {
                 if items.is_empty() {
@@ -496,15 +526,18 @@ fn temporal_arithmetic(op: BinaryOp, l: &Typed, r: &Typed) -> Option<Typed> {
     let to_span = |e: DfExpr| cast(e, DataType::Duration(TimeUnit::Nanosecond));
     let span = |expr| Some(Typed { expr, ty: TimeSpan });
     match (op, l.ty, r.ty) {
-        (BinaryOp::Add, DateTime, TimeSpan) => {
-            Some(Typed { expr: kql_functions::add_timespan(l.expr.clone(), r.expr.clone(), false), ty: DateTime })
-        }
-        (BinaryOp::Add, TimeSpan, DateTime) => {
-            Some(Typed { expr: kql_functions::add_timespan(r.expr.clone(), l.expr.clone(), false), ty: DateTime })
-        }
-        (BinaryOp::Sub, DateTime, TimeSpan) => {
-            Some(Typed { expr: kql_functions::add_timespan(l.expr.clone(), r.expr.clone(), true), ty: DateTime })
-        }
+        (BinaryOp::Add, DateTime, TimeSpan) => Some(Typed {
+            expr: kql_functions::add_timespan(l.expr.clone(), r.expr.clone(), false),
+            ty: DateTime,
+        }),
+        (BinaryOp::Add, TimeSpan, DateTime) => Some(Typed {
+            expr: kql_functions::add_timespan(r.expr.clone(), l.expr.clone(), false),
+            ty: DateTime,
+        }),
+        (BinaryOp::Sub, DateTime, TimeSpan) => Some(Typed {
+            expr: kql_functions::add_timespan(l.expr.clone(), r.expr.clone(), true),
+            ty: DateTime,
+        }),
         (BinaryOp::Sub, DateTime, DateTime) => {
             span(to_span(binary_expr(ns(&l.expr), DfOp::Minus, ns(&r.expr))))
         }
@@ -512,8 +545,12 @@ fn temporal_arithmetic(op: BinaryOp, l: &Typed, r: &Typed) -> Option<Typed> {
             let df = if op == BinaryOp::Add { DfOp::Plus } else { DfOp::Minus };
             span(to_span(binary_expr(ns(&l.expr), df, ns(&r.expr))))
         }
-        (BinaryOp::Mul, TimeSpan, Int | Long) => span(to_span(binary_expr(ns(&l.expr), DfOp::Multiply, ns(&r.expr)))),
-        (BinaryOp::Mul, Int | Long, TimeSpan) => span(to_span(binary_expr(ns(&l.expr), DfOp::Multiply, ns(&r.expr)))),
+        (BinaryOp::Mul, TimeSpan, Int | Long) => {
+            span(to_span(binary_expr(ns(&l.expr), DfOp::Multiply, ns(&r.expr))))
+        }
+        (BinaryOp::Mul, Int | Long, TimeSpan) => {
+            span(to_span(binary_expr(ns(&l.expr), DfOp::Multiply, ns(&r.expr))))
+        }
         (BinaryOp::Mul, TimeSpan, Real) | (BinaryOp::Div, TimeSpan, Real) => {
             let df = if op == BinaryOp::Mul { DfOp::Multiply } else { DfOp::Divide };
             let f = binary_expr(cast(ns(&l.expr), DataType::Float64), df, r.expr.clone());
@@ -523,9 +560,15 @@ fn temporal_arithmetic(op: BinaryOp, l: &Typed, r: &Typed) -> Option<Typed> {
             let f = binary_expr(l.expr.clone(), DfOp::Multiply, cast(ns(&r.expr), DataType::Float64));
             span(to_span(cast(f, DataType::Int64)))
         }
-        (BinaryOp::Div, TimeSpan, Int | Long) => span(to_span(binary_expr(ns(&l.expr), DfOp::Divide, ns(&r.expr)))),
+        (BinaryOp::Div, TimeSpan, Int | Long) => {
+            span(to_span(binary_expr(ns(&l.expr), DfOp::Divide, ns(&r.expr))))
+        }
         (BinaryOp::Div, TimeSpan, TimeSpan) => Some(Typed {
-            expr: binary_expr(cast(ns(&l.expr), DataType::Float64), DfOp::Divide, cast(ns(&r.expr), DataType::Float64)),
+            expr: binary_expr(
+                cast(ns(&l.expr), DataType::Float64),
+                DfOp::Divide,
+                cast(ns(&r.expr), DataType::Float64),
+            ),
             ty: Real,
         }),
         _ => None,
@@ -567,11 +610,9 @@ pub(crate) fn fn_error(error: FnError, name: &str, span: Span, arg_spans: &[Span
             span: at(index),
             help: None,
         },
-        FnError::Invalid { index, message } => PlanError::Invalid {
-            message,
-            span: index.map_or(span, at),
-            help: None,
-        },
+        FnError::Invalid { index, message } => {
+            PlanError::Invalid { message, span: index.map_or(span, at), help: None }
+        }
     }
 }
 

@@ -17,7 +17,7 @@
 //! `expr`; naming rules (`Column1`, `count_`, `DeviceId1`) in `names`.
 
 #![warn(missing_docs)]
-#![deny(clippy::unwrap_used, clippy::panic, clippy::todo, clippy::unimplemented)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic, clippy::todo, clippy::unimplemented))]
 
 mod env;
 mod error;

@@ -52,12 +52,8 @@ fn parse_decimal(text: &str, span: Span) -> Result<ScalarValue, PlanError> {
     let scale = kql_functions::types::DECIMAL_SCALE;
     let (int_part, frac_part) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
     let negative = int_part.starts_with('-');
-    let digits = format!(
-        "{}{:0<width$}",
-        int_part.trim_start_matches(['-', '+']),
-        frac_part,
-        width = scale as usize
-    );
+    let digits =
+        format!("{}{:0<width$}", int_part.trim_start_matches(['-', '+']), frac_part, width = scale as usize);
     let value: i128 = digits.parse().map_err(|_| PlanError::Type {
         message: format!("`{text}` is not a decimal"),
         span,

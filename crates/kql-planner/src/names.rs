@@ -7,10 +7,7 @@ pub(crate) fn unique_name(base: &str, taken: impl Fn(&str) -> bool) -> String {
     if !taken(base) {
         return base.to_string();
     }
-    (1..)
-        .map(|i| format!("{base}{i}"))
-        .find(|n| !taken(n))
-        .unwrap_or_else(|| base.to_string())
+    (1..).map(|i| format!("{base}{i}")).find(|n| !taken(n)).unwrap_or_else(|| base.to_string())
 }
 
 /// The name Kusto gives an unnamed expression, when it derives one from the
@@ -22,9 +19,7 @@ pub(crate) fn derived_name(expr: &Expr) -> Option<String> {
         ExprKind::Call { func, args } if matches!(func.node.as_str(), "bin" | "floor") => {
             args.first().and_then(derived_name)
         }
-        ExprKind::Member { expr: object, name } => {
-            derived_name(object).map(|o| format!("{o}_{}", name.node))
-        }
+        ExprKind::Member { expr: object, name } => derived_name(object).map(|o| format!("{o}_{}", name.node)),
         ExprKind::Index { expr: object, index } => match &index.kind {
             ExprKind::Literal(kql_syntax::ast::Literal::String(key)) => {
                 derived_name(object).map(|o| format!("{o}_{key}"))

@@ -66,16 +66,14 @@ impl Planner<'_> {
             None => {}
         }
         let Some(table) = self.env.tables.get(&name.node) else {
-            let names: Vec<&str> = self
-                .env
-                .tables
-                .keys()
-                .map(String::as_str)
-                .chain(self.bound_names())
-                .collect();
+            let names: Vec<&str> =
+                self.env.tables.keys().map(String::as_str).chain(self.bound_names()).collect();
             let help = did_you_mean(&name.node, names.iter().copied()).or_else(|| {
                 if self.env.tables.is_empty() {
-                    Some("no tables are loaded: pass `--data DIR` with exports such as `DeviceInfo.csv`".into())
+                    Some(
+                        "no tables are loaded: pass `--data DIR` with exports such as `DeviceInfo.csv`"
+                            .into(),
+                    )
                 } else {
                     Some(format!("loaded tables: {}", names.join(", ")))
                 }
@@ -194,7 +192,10 @@ impl Planner<'_> {
         span: Span,
     ) -> Result<(), PlanError> {
         if self.depth > 64 {
-            return invalid!(span, "user-defined functions nest too deeply (recursion is not allowed in KQL)");
+            return invalid!(
+                span,
+                "user-defined functions nest too deeply (recursion is not allowed in KQL)"
+            );
         }
         if args.len() > def.params.len() {
             return Err(PlanError::Type {
@@ -323,7 +324,7 @@ impl Planner<'_> {
         if columns.is_empty() {
             return invalid!(span, "`datatable` needs at least one column");
         }
-        if values.len() % columns.len() != 0 {
+        if !values.len().is_multiple_of(columns.len()) {
             return invalid!(
                 span,
                 "`datatable` has {} values, not a multiple of its {} columns",

@@ -60,6 +60,10 @@ pub struct CompareOptions {
     pub approximate: bool,
     /// The element order of arrays in dynamic values does not matter.
     pub set_valued_arrays: bool,
+    /// The expected strings are text as a documentation page renders it,
+    /// where a newline or a run of spaces shows as one space: strings
+    /// that differ only so are equal.
+    pub docs_text: bool,
 }
 
 /// What differs between an expected table and a result.
@@ -88,6 +92,8 @@ const SHOWN_ROWS: usize = 20;
 const SHOWN_CHARS: usize = 60;
 /// Up to this many columns, missing and extra rows are drawn as a table.
 const TABLE_COLUMNS: usize = 6;
+/// Columns shown of a wider row.
+const SHOWN_COLUMNS: usize = 10;
 
 impl TableDiff {
     /// True when the tables agree.
@@ -164,7 +170,11 @@ fn render_rows(out: &mut String, marker: char, header: &[String], rows: &[Vec<St
         }
     } else {
         for r in shown {
-            let pairs: Vec<String> = header.iter().zip(r).map(|(h, v)| format!("{h}={}", clip(v))).collect();
+            let mut pairs: Vec<String> =
+                header.iter().zip(r).take(SHOWN_COLUMNS).map(|(h, v)| format!("{h}={}", clip(v))).collect();
+            if header.len() > SHOWN_COLUMNS {
+                pairs.push(format!("… ({} more columns)", header.len() - SHOWN_COLUMNS));
+            }
             let _ = writeln!(out, "{marker}   {}", pairs.join(", "));
         }
     }
@@ -270,7 +280,7 @@ struct Matcher<'a> {
 
 impl Matcher<'_> {
     fn fuzzy(&self) -> bool {
-        self.options.values_elided || self.options.approximate
+        self.options.values_elided || self.options.approximate || self.options.docs_text
     }
 
     fn cell(&self, col: usize, want: &Row, got: &Row) -> bool {
@@ -279,6 +289,12 @@ impl Matcher<'_> {
             return true;
         }
         let ty = self.types[col];
+        if self.options.docs_text
+            && ty == ScalarType::String
+            && collapse_spaces(&want.raw[col]) == collapse_spaces(&got.raw[col])
+        {
+            return true;
+        }
         if self.options.values_elided && has_ellipsis(&want.raw[col]) {
             let pattern = &want.raw[col];
             if wildcard_match(pattern, &got.raw[col]) || wildcard_match(pattern, gn) {
@@ -393,6 +409,11 @@ fn compare_unordered(m: &Matcher, want: &[Row], got: &[Row], names: &[String], d
     if !m.options.truncated {
         diff.extra.extend(got.iter().zip(&used).filter(|(_, u)| !**u).map(|(g, _)| g.raw.clone()));
     }
+}
+
+/// Whitespace runs (non-breaking spaces included) as one space.
+fn collapse_spaces(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// True when `text` holds an elision mark: `…` or three dots.
@@ -903,6 +924,20 @@ mod tests {
         let elided = CompareOptions { values_elided: true, ..CompareOptions::default() };
         assert!(compare(&table("s\nhttps://example.com/...\n"), &text, elided).is_empty());
         assert!(!compare(&table("s\nhttps://example.org/...\n"), &text, elided).is_empty());
+    }
+
+    #[test]
+    fn documentation_text_collapses_whitespace() {
+        let text = result(
+            &["s"],
+            vec![Arc::new(StringArray::from(vec!["class P {\n    int x;\n}", "a\u{a0}b"])) as ArrayRef],
+            &[ScalarType::String],
+        );
+        let expected = table("s\nclass P { int x; }\na b\n");
+        assert!(!compare(&expected, &text, CompareOptions::default()).is_empty());
+        let docs = CompareOptions { docs_text: true, ..CompareOptions::default() };
+        assert!(compare(&expected, &text, docs).is_empty());
+        assert!(!compare(&table("s\nclass P {int x;}\na b\n"), &text, docs).is_empty());
     }
 
     #[test]

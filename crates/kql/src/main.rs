@@ -14,7 +14,11 @@ const EXIT_QUERY_FAILED: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 
 #[derive(Parser)]
-#[command(name = "kql", version, about = "Run KQL hunting queries locally over exported Defender and Sentinel logs")]
+#[command(
+    name = "kql",
+    version,
+    about = "Run KQL hunting queries locally over exported Defender and Sentinel logs"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -24,7 +28,8 @@ struct Cli {
 enum Command {
     /// Run query files (or `-c QUERY`, or `-` for stdin) and print the results.
     Run(RunArgs),
-    /// Show the optimized logical plan and the physical plan of a query.
+    /// Show the optimized logical plan and the physical plan of a query
+    /// (`--analyze` runs it and shows each operator's rows and time).
     Explain(RunArgs),
     /// An interactive shell (also what `kql` alone starts on a terminal).
     Repl(ReplArgs),
@@ -32,7 +37,7 @@ enum Command {
     Test(kql::testrun::TestArgs),
 }
 
-#[derive(Args, Default)]
+#[derive(Args)]
 struct ReplArgs {
     #[command(flatten)]
     data: DataArgs,
@@ -73,6 +78,9 @@ struct RunArgs {
     /// Write the results to this file (atomically) instead of standard output.
     #[arg(long, short = 'o', value_name = "PATH")]
     output: Option<PathBuf>,
+    /// With `explain`: run the query and show per-operator metrics.
+    #[arg(long)]
+    analyze: bool,
 }
 
 fn main() -> ExitCode {
@@ -103,6 +111,7 @@ fn main() -> ExitCode {
                     data: DataArgs::default(),
                     format: None,
                     output: None,
+                    analyze: false,
                 };
                 run(args, false).await
             }
@@ -124,6 +133,12 @@ async fn repl(args: ReplArgs) -> u8 {
     kql::repl::run_repl(session, options).await
 }
 
+impl Default for ReplArgs {
+    fn default() -> Self {
+        ReplArgs { data: DataArgs::default(), format: Format::Table, max_rows: 100 }
+    }
+}
+
 /// A query text and the name to show in diagnostics.
 struct Source {
     name: String,
@@ -138,10 +153,12 @@ fn read_sources(args: &RunArgs) -> Result<Vec<Source>, String> {
     for f in &args.files {
         if f.as_os_str() == "-" {
             let mut text = String::new();
-            io::Read::read_to_string(&mut io::stdin(), &mut text).map_err(|e| format!("cannot read standard input: {e}"))?;
+            io::Read::read_to_string(&mut io::stdin(), &mut text)
+                .map_err(|e| format!("cannot read standard input: {e}"))?;
             sources.push(Source { name: "<stdin>".into(), text });
         } else {
-            let text = std::fs::read_to_string(f).map_err(|e| format!("cannot read `{}`: {e}", f.display()))?;
+            let text =
+                std::fs::read_to_string(f).map_err(|e| format!("cannot read `{}`: {e}", f.display()))?;
             sources.push(Source { name: f.display().to_string(), text });
         }
     }
@@ -210,7 +227,7 @@ async fn run(args: RunArgs, explain: bool) -> u8 {
     let mut results: Vec<(String, ResultSet)> = Vec::new();
     for source in &sources {
         if explain {
-            match session.explain(&source.text).await {
+            match session.explain(&source.text, args.analyze).await {
                 Ok(plans) => {
                     for p in plans {
                         let _ = writeln!(buffer, "{p}");

@@ -141,8 +141,11 @@ pub fn write_table_limited(out: &mut dyn Write, result: &ResultSet, limit: usize
         }
     }
     let line = |cells: Vec<String>| -> String {
-        let padded: Vec<String> =
-            cells.iter().zip(&widths).map(|(c, w)| format!("{c}{}", " ".repeat(w - display_width(c)))).collect();
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w - display_width(c))))
+            .collect();
         padded.join(" | ").trim_end().to_string()
     };
     writeln!(out, "{}", line(result.columns.iter().map(|(n, _)| n.clone()).collect()))?;

@@ -1,11 +1,11 @@
 //! The interactive shell: `kql repl`, or `kql` alone on a terminal.
 //!
 //! Input is read with rustyline. A query may span many lines and runs when
-//! an empty line follows it ([`input`] holds the exact rule), so a hunting
-//! query pasted from the portal runs as one query. Lines that start with `.`
-//! are commands ([`commands`]). Queries run on the session, so a `let` stays
-//! defined for the queries after it; Ctrl-C cancels a running query by
-//! dropping its future.
+//! an empty line follows it (the `input` module holds the exact rule), so a
+//! hunting query pasted from the portal runs as one query. Lines that start
+//! with `.` are commands (the `commands` module). Queries run on the session,
+//! so a `let` stays defined for the queries after it; Ctrl-C cancels a
+//! running query by dropping its future.
 
 mod commands;
 mod complete;

@@ -138,7 +138,8 @@ impl Session {
         // Plan against a copy of the bindings: a failed query leaves the
         // session's `let`s as they were.
         let mut bindings = self.bindings.clone();
-        let planned = Planner::new(&self.env).plan_query(&query, &mut bindings).await.map_err(QueryError::Plan)?;
+        let planned =
+            Planner::new(&self.env).plan_query(&query, &mut bindings).await.map_err(QueryError::Plan)?;
         let mut results = Vec::new();
         for statement in planned {
             let columns = statement
@@ -146,7 +147,9 @@ impl Session {
                 .schema()
                 .fields()
                 .iter()
-                .map(|f| (f.name().clone(), kql_functions::types::kql_type_of(f).unwrap_or(ScalarType::String)))
+                .map(|f| {
+                    (f.name().clone(), kql_functions::types::kql_type_of(f).unwrap_or(ScalarType::String))
+                })
                 .collect();
             let batches = self.execute(statement.plan, statement.span).await?;
             results.push(ResultSet { columns, batches });
@@ -155,11 +158,14 @@ impl Session {
         Ok(results)
     }
 
-    /// The optimized logical and physical plans of each query statement.
-    pub async fn explain(&mut self, text: &str) -> Result<Vec<String>, QueryError> {
+    /// The optimized logical and physical plans of each query statement;
+    /// with `analyze`, the physical plan is run and annotated with its
+    /// metrics (rows, time, memory per operator).
+    pub async fn explain(&mut self, text: &str, analyze: bool) -> Result<Vec<String>, QueryError> {
         let query = kql_syntax::parse(text).map_err(QueryError::Syntax)?;
         let mut bindings = self.bindings.clone();
-        let planned = Planner::new(&self.env).plan_query(&query, &mut bindings).await.map_err(QueryError::Plan)?;
+        let planned =
+            Planner::new(&self.env).plan_query(&query, &mut bindings).await.map_err(QueryError::Plan)?;
         let mut out = Vec::new();
         for statement in planned {
             let df = self
@@ -168,9 +174,23 @@ impl Session {
                 .execute_logical_plan(statement.plan)
                 .await
                 .map_err(|e| QueryError::exec(e, statement.span))?;
-            let optimized = df.clone().into_optimized_plan().map_err(|e| QueryError::exec(e, statement.span))?;
-            let physical = df.create_physical_plan().await.map_err(|e| QueryError::exec(e, statement.span))?;
-            let physical = datafusion::physical_plan::displayable(physical.as_ref()).indent(true).to_string();
+            let optimized =
+                df.clone().into_optimized_plan().map_err(|e| QueryError::exec(e, statement.span))?;
+            let physical =
+                df.create_physical_plan().await.map_err(|e| QueryError::exec(e, statement.span))?;
+            if analyze {
+                let task = self.env.ctx.task_ctx();
+                datafusion::physical_plan::collect(physical.clone(), task)
+                    .await
+                    .map_err(|e| QueryError::exec(e, statement.span))?;
+            }
+            let physical = if analyze {
+                datafusion::physical_plan::display::DisplayableExecutionPlan::with_metrics(physical.as_ref())
+                    .indent(true)
+                    .to_string()
+            } else {
+                datafusion::physical_plan::displayable(physical.as_ref()).indent(true).to_string()
+            };
             out.push(format!("{}\n\n{physical}", optimized.display_indent_schema()));
         }
         Ok(out)

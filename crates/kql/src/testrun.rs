@@ -41,6 +41,10 @@ use std::time::{Duration, Instant};
 use discover::Case;
 use execute::{RunSettings, Status, Verdict};
 
+/// How long past its timeout a case thread may take to report before the
+/// run gives up on it (a query that never yields cannot be stopped).
+const GRACE: Duration = Duration::from_secs(2);
+
 /// Exit code when every case passed (or was skipped).
 const EXIT_OK: u8 = 0;
 /// Exit code when a case failed.
@@ -168,7 +172,7 @@ fn run_all(
             } else {
                 match execute::spawn(next, case.clone(), settings.clone(), tx.clone()) {
                     Ok(()) => {
-                        running.insert(next, Instant::now() + case.timeout);
+                        running.insert(next, Instant::now() + case.timeout + GRACE);
                     }
                     Err(e) => {
                         verdicts[next] = Some(Verdict::internal(format!("cannot start a thread: {e}")));
@@ -354,12 +358,13 @@ impl Report {
                 if self.unsupported > 0 {
                     writeln!(
                         out,
-                        "{} of the failures use KQL features that are not supported yet (kql::unsupported::feature)",
-                        self.unsupported
+                        "{} of the {} failures: a KQL feature that is not supported yet \
+                         (kql::unsupported::feature)",
+                        self.unsupported, self.failed
                     )?;
                 }
                 if self.timed_out > 0 {
-                    writeln!(out, "{} of the failures timed out", self.timed_out)?;
+                    writeln!(out, "{} of the {} failures: timed out", self.timed_out, self.failed)?;
                 }
                 let mut summary = format!("{} passed, {} failed", self.passed, self.failed);
                 if self.skipped > 0 {

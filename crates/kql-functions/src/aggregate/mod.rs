@@ -272,7 +272,12 @@ pub(crate) const FUNCTIONS: &[FunctionDef] = &[
         collect::build_make_set
     ),
     def!("makeset", "makeset(expr [, maxSize])", "Deprecated name of `make_set`.", collect::build_make_set),
-    def!("makelist", "makelist(expr [, maxSize])", "Deprecated name of `make_list`.", collect::build_make_list),
+    def!(
+        "makelist",
+        "makelist(expr [, maxSize])",
+        "Deprecated name of `make_list`.",
+        collect::build_make_list
+    ),
     def!(
         "make_set_if",
         "make_set_if(expr, predicate [, maxSize])",

@@ -25,8 +25,15 @@ impl Planner<'_> {
     /// `extend a = x, b = y`: a new name is appended, an existing name is
     /// replaced in place. Assignments see the columns made by the ones before
     /// them.
-    pub(crate) async fn plan_extend(&mut self, input: LogicalPlan, items: &[Assignment]) -> Result<LogicalPlan, PlanError> {
-        let span = items.first().map_or(Span::default(), |a| a.span).to(items.last().map_or(Span::default(), |a| a.span));
+    pub(crate) async fn plan_extend(
+        &mut self,
+        input: LogicalPlan,
+        items: &[Assignment],
+    ) -> Result<LogicalPlan, PlanError> {
+        let span = items
+            .first()
+            .map_or(Span::default(), |a| a.span)
+            .to(items.last().map_or(Span::default(), |a| a.span));
         let mut plan = input;
 
         // Several extractjson calls over the same document: parse it once.
@@ -74,7 +81,7 @@ impl Planner<'_> {
             made_here.push(name);
         }
         let plan = project(plan, zip_named(&exprs, &columns), span)?;
-        Ok(strip_internal(plan, span)?)
+        strip_internal(plan, span)
     }
 
     /// Finds groups of `extractjson` calls with a constant path over the
@@ -100,7 +107,8 @@ impl Planner<'_> {
                 None => groups.push((p.json, vec![p])),
             }
         }
-        let made: Vec<String> = items.iter().filter_map(|a| a.names.first().map(|n| n.node.clone())).collect();
+        let made: Vec<String> =
+            items.iter().filter_map(|a| a.names.first().map(|n| n.node.clone())).collect();
         let mut out = HashMap::new();
         let mut columns = columns_of(plan);
         let mut exprs: Vec<DfExpr> = columns.iter().map(|(n, _)| column(n)).collect();
@@ -119,7 +127,8 @@ impl Planner<'_> {
             exprs.push(fused);
             struct_cols.push(name.clone());
             for (field, p) in group.iter().enumerate() {
-                let access = datafusion::functions::core::expr_fn::get_field(column(&name), format!("f{field}"));
+                let access =
+                    datafusion::functions::core::expr_fn::get_field(column(&name), format!("f{field}"));
                 out.insert(p.item, crate::expr::Typed { expr: access, ty: p.ty });
             }
         }
@@ -127,13 +136,7 @@ impl Planner<'_> {
             let items: Vec<_> = exprs
                 .into_iter()
                 .zip(columns)
-                .map(|(e, (n, t))| {
-                    if struct_cols.contains(&n) {
-                        (e.alias(&n), n, t)
-                    } else {
-                        (e, n, t)
-                    }
-                })
+                .map(|(e, (n, t))| if struct_cols.contains(&n) { (e.alias(&n), n, t) } else { (e, n, t) })
                 .collect();
             let projected = datafusion::logical_expr::LogicalPlanBuilder::from(plan.clone())
                 .project(items.into_iter().map(|(e, n, t)| {
@@ -158,7 +161,8 @@ fn strip_internal(plan: LogicalPlan, span: Span) -> Result<LogicalPlan, PlanErro
     if !columns.iter().any(|(n, _)| n.starts_with("__kql_json_")) {
         return Ok(plan);
     }
-    let keep = columns.into_iter().filter(|(n, _)| !n.starts_with("__kql_json_")).map(|(n, t)| (column(&n), n, t));
+    let keep =
+        columns.into_iter().filter(|(n, _)| !n.starts_with("__kql_json_")).map(|(n, t)| (column(&n), n, t));
     project(plan, keep.collect(), span)
 }
 

@@ -129,7 +129,8 @@ impl Planner<'_> {
             let new = if right_only {
                 name.clone()
             } else {
-                let taken = |n: &str| out_names.iter().any(|o| o == n) || right_cols.iter().any(|(r, _)| r == n);
+                let taken =
+                    |n: &str| out_names.iter().any(|o| o == n) || right_cols.iter().any(|(r, _)| r == n);
                 if out_names.contains(name) { unique_name(name, taken) } else { name.clone() }
             };
             if !right_only {
@@ -147,7 +148,10 @@ impl Planner<'_> {
         let rkeys: Vec<Column> = pairs
             .iter()
             .map(|(_, r)| {
-                let new = right_renamed.iter().find(|(old, _, _)| old == r).map_or(r.clone(), |(_, n, _)| n.clone());
+                let new = right_renamed
+                    .iter()
+                    .find(|(old, _, _)| old == r)
+                    .map_or(r.clone(), |(_, n, _)| n.clone());
                 Column::from_name(internal(&new))
             })
             .collect();
@@ -201,7 +205,12 @@ impl Planner<'_> {
     }
 
     /// Keeps one row per distinct value of the left keys.
-    fn dedup_on(&mut self, plan: LogicalPlan, pairs: &[(String, String)], span: Span) -> Result<LogicalPlan, PlanError> {
+    fn dedup_on(
+        &mut self,
+        plan: LogicalPlan,
+        pairs: &[(String, String)],
+        span: Span,
+    ) -> Result<LogicalPlan, PlanError> {
         let rn = self.fresh_name("rn");
         let window = datafusion::functions_window::expr_fn::row_number()
             .partition_by(pairs.iter().map(|(l, _)| column(l)).collect())

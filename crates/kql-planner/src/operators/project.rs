@@ -12,7 +12,11 @@ use crate::planner::Planner;
 
 impl Planner<'_> {
     /// `project a, b = x, f(c)`: exactly these columns, in this order.
-    pub(crate) async fn plan_project(&mut self, input: LogicalPlan, items: &[Assignment]) -> Result<LogicalPlan, PlanError> {
+    pub(crate) async fn plan_project(
+        &mut self,
+        input: LogicalPlan,
+        items: &[Assignment],
+    ) -> Result<LogicalPlan, PlanError> {
         let span = items.first().map_or(Span::default(), |a| a.span);
         let mut out = Vec::new();
         let mut unnamed = 0;
@@ -151,7 +155,10 @@ impl Planner<'_> {
 }
 
 /// A plain (wildcard-free) name must exist.
-fn check_patterns(patterns: &[ColumnPattern], columns: &[(String, kql_syntax::ast::ScalarType)]) -> Result<(), PlanError> {
+fn check_patterns(
+    patterns: &[ColumnPattern],
+    columns: &[(String, kql_syntax::ast::ScalarType)],
+) -> Result<(), PlanError> {
     for p in patterns {
         if !p.is_wildcard() && !columns.iter().any(|(n, _)| *n == p.pattern.node) {
             return Err(unknown(&p.pattern.node, p.pattern.span, columns));

@@ -39,12 +39,20 @@ impl Planner<'_> {
             }
         }
         let group: Vec<DfExpr> = keys.iter().map(|(e, n, t)| named(e.clone(), n, *t)).collect();
-        let plan = LogicalPlanBuilder::from(input).aggregate(group, Vec::<DfExpr>::new()).at(span)?.build().at(span)?;
+        let plan = LogicalPlanBuilder::from(input)
+            .aggregate(group, Vec::<DfExpr>::new())
+            .at(span)?
+            .build()
+            .at(span)?;
         project(plan, keys.into_iter().map(|(_, n, t)| (column(&n), n, t)).collect(), span)
     }
 
     /// `take n` / `limit n`.
-    pub(crate) async fn plan_take(&mut self, input: LogicalPlan, count: &Expr) -> Result<LogicalPlan, PlanError> {
+    pub(crate) async fn plan_take(
+        &mut self,
+        input: LogicalPlan,
+        count: &Expr,
+    ) -> Result<LogicalPlan, PlanError> {
         let n = self.constant_count(count).await?;
         LogicalPlanBuilder::from(input).limit(0, Some(n)).at(count.span)?.build().at(count.span)
     }
@@ -57,7 +65,10 @@ impl Planner<'_> {
             ScalarValue::Int32(Some(n)) => i64::from(n),
             _ => return invalid!(count.span, "expected a constant whole number of rows"),
         };
-        usize::try_from(n).or_else(|_| invalid!(count.span, "the number of rows cannot be negative"))
+        match usize::try_from(n) {
+            Ok(n) => Ok(n),
+            Err(_) => invalid!(count.span, "the number of rows cannot be negative"),
+        }
     }
 
     /// `sort by k [asc|desc] [nulls first|last], ...`, and with `limit` the
@@ -86,7 +97,10 @@ impl Planner<'_> {
 
     /// `count`: one row, one `Count` column.
     pub(crate) fn plan_count(&mut self, input: LogicalPlan, span: Span) -> Result<LogicalPlan, PlanError> {
-        let count = datafusion::functions_aggregate::expr_fn::count(DfExpr::Literal(ScalarValue::Int64(Some(1)), None));
+        let count = datafusion::functions_aggregate::expr_fn::count(DfExpr::Literal(
+            ScalarValue::Int64(Some(1)),
+            None,
+        ));
         let plan = LogicalPlanBuilder::from(input)
             .aggregate(Vec::<DfExpr>::new(), vec![named(count, "Count", ScalarType::Long)])
             .at(span)?
@@ -96,7 +110,11 @@ impl Planner<'_> {
     }
 
     /// `getschema`: the input's columns as rows.
-    pub(crate) fn plan_getschema(&mut self, input: &LogicalPlan, span: Span) -> Result<LogicalPlan, PlanError> {
+    pub(crate) fn plan_getschema(
+        &mut self,
+        input: &LogicalPlan,
+        span: Span,
+    ) -> Result<LogicalPlan, PlanError> {
         let columns = columns_of(input);
         let schema = Arc::new(Schema::new(vec![
             kql_field("ColumnName", ScalarType::String),
@@ -104,9 +122,11 @@ impl Planner<'_> {
             kql_field("DataType", ScalarType::String),
             kql_field("ColumnType", ScalarType::String),
         ]));
-        let names: ArrayRef = Arc::new(StringArray::from_iter_values(columns.iter().map(|(n, _)| n.as_str())));
+        let names: ArrayRef =
+            Arc::new(StringArray::from_iter_values(columns.iter().map(|(n, _)| n.as_str())));
         let ordinals: ArrayRef = Arc::new(Int32Array::from_iter_values(0..columns.len() as i32));
-        let clr: ArrayRef = Arc::new(StringArray::from_iter_values(columns.iter().map(|(_, t)| clr_type(*t))));
+        let clr: ArrayRef =
+            Arc::new(StringArray::from_iter_values(columns.iter().map(|(_, t)| clr_type(*t))));
         let types: ArrayRef = Arc::new(StringArray::from_iter_values(columns.iter().map(|(_, t)| t.name())));
         let batch = RecordBatch::try_new(schema.clone(), vec![names, ordinals, clr, types])
             .map_err(|e| PlanError::Internal { message: e.to_string(), span })?;

@@ -118,7 +118,8 @@ impl Planner<'_> {
         }
         let planned = self.plan_args(args, schema).await?;
         let spans: Vec<Span> = args.iter().map(|a| a.span).collect();
-        let typed = (def.build)(&self.call, planned).map_err(|e| fn_error(e, &func.node, func.span, &spans))?;
+        let typed =
+            (def.build)(&self.call, planned).map_err(|e| fn_error(e, &func.node, func.span, &spans))?;
         Ok((typed.expr, typed.ty))
     }
 
@@ -153,9 +154,11 @@ impl Planner<'_> {
             .at(span)?;
 
         let mut out: Vec<(DfExpr, String, ScalarType)> = keys;
-        let by_name = extreme.name.clone().or_else(|| derived_name(extreme.by)).unwrap_or_else(|| {
-            if extreme.max { "max_".to_string() } else { "min_".to_string() }
-        });
+        let by_name = extreme
+            .name
+            .clone()
+            .or_else(|| derived_name(extreme.by))
+            .unwrap_or_else(|| if extreme.max { "max_".to_string() } else { "min_".to_string() });
         let by_name = unique_name(&by_name, |n| taken.iter().any(|t| t == n));
         taken.push(by_name.clone());
         out.push((by.expr, by_name, by.ty));
@@ -217,7 +220,8 @@ impl Planner<'_> {
         let order = || vec![SortExpr::new(by.expr.clone(), !extreme.max, false)];
         let first = datafusion::functions_aggregate::expr_fn::first_value;
         let mut out = Vec::new();
-        let by_name = extreme.name.clone().or_else(|| derived_name(extreme.by)).unwrap_or_else(|| "max_".into());
+        let by_name =
+            extreme.name.clone().or_else(|| derived_name(extreme.by)).unwrap_or_else(|| "max_".into());
         let by_name = unique_name(&by_name, |n| taken.iter().any(|t| t == n));
         taken.push(by_name.clone());
         let by_ty = type_of(&by.expr, input.schema(), extreme.span)?;
@@ -239,11 +243,5 @@ fn as_arg_extreme(agg: &Assignment) -> Option<ArgExtreme<'_>> {
         _ => return None,
     };
     let (by, returns) = args.split_first()?;
-    Some(ArgExtreme {
-        max,
-        by,
-        returns,
-        name: agg.names.first().map(|n| n.node.clone()),
-        span: agg.span,
-    })
+    Some(ArgExtreme { max, by, returns, name: agg.names.first().map(|n| n.node.clone()), span: agg.span })
 }

@@ -108,8 +108,9 @@ impl Planner<'_> {
                     } else if let Some((_, original, _)) = have.iter().find(|(o, _, _)| o == n) {
                         column(original)
                     } else {
-                        let null = datafusion::common::ScalarValue::try_from(&kql_functions::types::arrow_type(*t))
-                            .unwrap_or(datafusion::common::ScalarValue::Null);
+                        let null =
+                            datafusion::common::ScalarValue::try_from(&kql_functions::types::arrow_type(*t))
+                                .unwrap_or(datafusion::common::ScalarValue::Null);
                         DfExpr::Literal(null, None)
                     };
                     (e, n.clone(), *t)

@@ -15,7 +15,11 @@ impl Planner<'_> {
     /// build their hash table on the (usually small) set rather than on the
     /// filtered input; `x !in (tabular)` becomes an anti join. Everything else
     /// is one filter.
-    pub(crate) async fn plan_where(&mut self, input: LogicalPlan, predicate: &Expr) -> Result<LogicalPlan, PlanError> {
+    pub(crate) async fn plan_where(
+        &mut self,
+        input: LogicalPlan,
+        predicate: &Expr,
+    ) -> Result<LogicalPlan, PlanError> {
         let mut conjuncts = Vec::new();
         split_and(predicate, &mut conjuncts);
 
@@ -53,7 +57,8 @@ impl Planner<'_> {
                 });
             }
             if let Some(f) = filter {
-                plan = LogicalPlanBuilder::from(plan).filter(f).at(predicate.span)?.build().at(predicate.span)?;
+                plan =
+                    LogicalPlanBuilder::from(plan).filter(f).at(predicate.span)?.build().at(predicate.span)?;
             }
         }
 
@@ -88,12 +93,8 @@ impl Planner<'_> {
             datafusion::logical_expr::Expr::Column(c) => (plan, c.name.clone(), None),
             _ => {
                 let key = self.fresh_name("key");
-                let mut exprs: Vec<_> = plan
-                    .schema()
-                    .fields()
-                    .iter()
-                    .map(|f| crate::expr::column(f.name()))
-                    .collect();
+                let mut exprs: Vec<_> =
+                    plan.schema().fields().iter().map(|f| crate::expr::column(f.name())).collect();
                 exprs.push(t.expr.clone().alias(&key));
                 let p = LogicalPlanBuilder::from(plan).project(exprs).at(span)?.build().at(span)?;
                 (p, key.clone(), Some(key))

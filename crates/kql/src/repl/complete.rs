@@ -135,7 +135,7 @@ impl Completer for KqlHelper {
         }
         let start = word_start(before, &self.names);
         let word = &before[start..];
-        if true {
+        if word.is_empty() || word.starts_with(|c: char| c.is_ascii_digit()) {
             return Ok((pos, Vec::new()));
         }
         Ok((start, self.names.starting_with(word).iter().map(|n| pair(n)).collect()))

@@ -275,6 +275,7 @@ fn apply_manifest(case: &mut Case, entry: &ManifestEntry, dir: &Path) {
     case.compare.values_elided = entry.values_elided;
     case.compare.approximate = entry.approximate_functions;
     case.compare.set_valued_arrays = entry.set_valued_arrays;
+    case.compare.docs_text = true;
     case.compare.loose_column_names =
         entry.header_matches_inferred_schema == Some(false) || entry.case_kind == "expression-table";
     for alt in &entry.alternative_expected {
@@ -381,7 +382,8 @@ mod tests {
         let mut case = blank_case();
         let mut problems = Vec::new();
         let text = "// Hunt: odd logons\n// data: ../data\n//data: x/Alerts.csv as SecurityAlert\n\
-                    // order: exact\n// expect-error: kql::plan::unknown_column\nT | take 1\n// data: ignored\n";
+                    // order: exact\n// expect-error: kql::plan::unknown_column\n\
+                    T | take 1\n// data: ignored\n";
         apply_directives(&mut case, text, Path::new("cases"), &mut problems);
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(
@@ -411,7 +413,8 @@ mod tests {
     #[test]
     fn folder_settings_parse() {
         let config: FolderConfig = toml::from_str(
-            "[defaults]\ndata = [\"../testdata/defender\"]\n[cases.q]\nordered = true\nexpect_error = \"kql::x\"\n",
+            "[defaults]\ndata = [\"../testdata/defender\"]\n\
+             [cases.q]\nordered = true\nexpect_error = \"kql::x\"\n",
         )
         .expect("toml");
         assert_eq!(config.defaults.data, ["../testdata/defender"]);

@@ -138,7 +138,8 @@ fn spawn_with(
         let mut verdict = match panic::catch_unwind(AssertUnwindSafe(work)) {
             Ok(v) => v,
             Err(payload) => {
-                let what = LAST_PANIC.with(|p| p.borrow_mut().take()).unwrap_or_else(|| payload_text(&*payload));
+                let what =
+                    LAST_PANIC.with(|p| p.borrow_mut().take()).unwrap_or_else(|| payload_text(&*payload));
                 Verdict::internal(format!("the case panicked: {what}"))
             }
         };
@@ -212,11 +213,14 @@ fn judge(case: &Case, settings: &RunSettings) -> Verdict {
         }
     }
 
-    let outcome = runtime.block_on(session.run(&text));
+    // Most plans yield often enough for this timeout to stop them; the run
+    // keeps its own deadline for the ones that do not.
+    let outcome = runtime.block_on(async { tokio::time::timeout(case.timeout, session.run(&text)).await });
     runtime.shutdown_background();
     match outcome {
-        Err(error) => judge_error(case, error, &text),
-        Ok(results) => judge_results(case, settings, results),
+        Err(_) => Verdict::timed_out(case.timeout),
+        Ok(Err(error)) => judge_error(case, error, &text),
+        Ok(Ok(results)) => judge_results(case, settings, results),
     }
 }
 
@@ -353,7 +357,11 @@ mod tests {
         let (index, verdict) = rx.recv_timeout(Duration::from_secs(10)).expect("a verdict");
         assert_eq!(index, 7);
         assert_eq!(verdict.status, Status::Error);
-        assert!(verdict.message.starts_with("internal error: the case panicked: boom in the planner"), "{}", verdict.message);
+        assert!(
+            verdict.message.starts_with("internal error: the case panicked: boom in the planner"),
+            "{}",
+            verdict.message
+        );
         assert!(verdict.message.contains("execute.rs"), "the location is kept: {}", verdict.message);
     }
 }

@@ -102,13 +102,17 @@ fn corpus_parse_and_plan_rates() {
         }
     }
     let pct = |n: usize| 100.0 * n as f64 / total.max(1) as f64;
-    println!("corpus: {total} queries, parsed {parsed} ({:.1}%), planned {planned} ({:.1}%)", pct(parsed), pct(planned));
+    println!(
+        "corpus: {total} queries, parsed {parsed} ({:.1}%), planned {planned} ({:.1}%)",
+        pct(parsed),
+        pct(planned)
+    );
     println!(
         "queries whose tables are all in the catalog: {known}, planned {known_planned} ({:.1}%)",
         100.0 * known_planned as f64 / known.max(1) as f64
     );
     let mut top: Vec<(String, usize)> = reasons.into_iter().collect();
-    top.sort_by(|a, b| b.1.cmp(&a.1));
+    top.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
     for (r, n) in top.iter().take(40) {
         println!("{n:5}  {r}");
     }

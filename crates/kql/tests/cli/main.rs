@@ -7,6 +7,7 @@
 
 mod corpus;
 mod docs;
+mod repl;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -118,7 +119,9 @@ fn result_columns_match_the_analyzer() {
             .as_array()
             .expect("columns")
             .iter()
-            .map(|c| (c["name"].as_str().unwrap_or("").to_string(), c["type"].as_str().unwrap_or("").to_string()))
+            .map(|c| {
+                (c["name"].as_str().unwrap_or("").to_string(), c["type"].as_str().unwrap_or("").to_string())
+            })
             .collect();
 
         let mut s = session_with(&format!("testdata/{form}"), SessionOptions::default());
@@ -212,7 +215,10 @@ impl Server {
                                 r.extend_from_slice(body);
                                 r
                             }
-                            None => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+                            None => {
+                                b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                                    .to_vec()
+                            }
                         };
                         let _ = stream.write_all(&response);
                     }

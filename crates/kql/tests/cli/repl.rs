@@ -3,9 +3,9 @@
 //! input, and reads the screen. Tests are skipped, with a note, when tmux is
 //! not installed.
 
+use std::cell::Cell;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -22,28 +22,27 @@ const SESSION: &str = "kql";
 /// Told on the screen when the shell ends, with its exit code.
 const EXITED: &str = "[kql exited with";
 
-static NEXT_SERVER: AtomicUsize = AtomicUsize::new(0);
-
 /// `kql repl` running in a private tmux server; the server (and so `kql`)
 /// is killed on drop, also when the test fails.
 struct Shell {
-    socket: String,
+    /// The server's socket, inside `home`, so it goes away with it.
+    socket: PathBuf,
     /// HOME and the cache folder of the child, so history stays in here.
     home: tempfile::TempDir,
+    /// Inputs ended with Enter so far: the shell shows one prompt more.
+    submitted: Cell<usize>,
 }
 
 impl Shell {
     /// Starts `kql repl ARGS` in the project root and waits for the first
     /// prompt; `None` (after printing a note) when tmux is missing.
     fn start(args: &[&str]) -> Option<Shell> {
-        if Command::new("tmux").arg("-V").output().map_or(true, |o| !o.status.success()) {
+        if !Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success()) {
             eprintln!("skipped: tmux is not installed (CI installs it: apt-get install tmux)");
             return None;
         }
-        let socket =
-            format!("kql-test-{}-{}", std::process::id(), NEXT_SERVER.fetch_add(1, Ordering::SeqCst));
         let home = tempfile::tempdir().expect("temp home");
-        let shell = Shell { socket, home };
+        let shell = Shell { socket: home.path().join("tmux.sock"), home, submitted: Cell::new(0) };
         let cache = shell.home.path().join("cache");
         let mut command: Vec<String> = vec![
             "new-session".into(),
@@ -76,7 +75,7 @@ impl Shell {
 
     fn tmux(&self, args: &[&str]) -> Output {
         Command::new("tmux")
-            .arg("-L")
+            .arg("-S")
             .arg(&self.socket)
             .args(args)
             .env_remove("TMUX")
@@ -109,17 +108,22 @@ impl Shell {
         assert!(out.status.success(), "paste-buffer: {}", String::from_utf8_lossy(&out.stderr));
     }
 
+    /// Presses the keys that end an input (its Enter or Enters).
+    fn submit(&self, keys: &[&str]) {
+        self.keys(keys);
+        self.submitted.set(self.submitted.get() + 1);
+    }
+
     /// Types one input line by line and runs it: a query with Enter on an
     /// empty line, a dot-command with Enter. Waits for the prompt first, as
-    /// a user would (rustyline drops keys that arrive with the Enter that
-    /// ends an input).
+    /// a user would.
     fn run(&self, text: &str) {
         self.wait_ready();
         self.paste(text, false);
         if text.starts_with('.') {
-            self.keys(&["Enter"]);
+            self.submit(&["Enter"]);
         } else {
-            self.keys(&["Enter", "Enter"]);
+            self.submit(&["Enter", "Enter"]);
         }
     }
 
@@ -154,13 +158,16 @@ impl Shell {
         self.wait_until(&format!("`{text}`"), |s| s.contains(text))
     }
 
-    /// Waits until the shell shows an empty prompt on its last line.
+    /// Waits until the shell shows the empty prompt that follows the last
+    /// input. Keys sent earlier could be lost: rustyline reads ahead and
+    /// drops what came after the Enter that ended an input.
     fn wait_ready(&self) {
         let start = Instant::now();
         loop {
+            let prompts = self.screen().lines().filter(|l| l.starts_with("kql>")).count();
             let visible = self.visible();
             let last = visible.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
-            if last.trim_end() == "kql>" {
+            if prompts > self.submitted.get() && last.trim_end() == "kql>" {
                 return;
             }
             assert!(
@@ -207,7 +214,7 @@ fn reference_query_runs_as_one_input(form: &str, time_column: &str, rows: usize,
     shell.run(".format csv");
     shell.wait_ready();
     shell.paste(&read(&format!("queries/{form}.kql")), bracketed);
-    shell.keys(&["Enter"]);
+    shell.submit(&["Enter"]);
 
     let count_line = format!("({rows} rows)");
     let screen = shell.wait_until(&count_line, |s| s.contains(&count_line) || s.contains("kql::"));
@@ -240,7 +247,7 @@ fn repl_completes_a_column_name() {
     shell.wait_until("the completed name", |s| s.contains("DeviceInfo | where IsInternetFacing"));
     // The completed query runs: a wrong name would print a diagnostic.
     shell.keys(&["-l", " | count"]);
-    shell.keys(&["Enter", "Enter"]);
+    shell.submit(&["Enter", "Enter"]);
     let screen = shell.wait_until("the count", |s| s.contains("(1 row)") || s.contains("kql::"));
     assert!(screen.contains("DeviceInfo | where IsInternetFacing | count"), "screen:\n{screen}");
     assert!(!screen.contains("kql::"), "screen:\n{screen}");

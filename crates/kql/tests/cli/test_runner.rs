@@ -93,8 +93,16 @@ fn bless_never_creates_an_expected_file_for_a_failing_query() {
 fn expected_errors() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path();
-    write(dir, "declared.kql", "// expect-error: kql::plan::unknown_column\ndatatable(a: long)[1] | project b\n");
-    write(dir, "other-code.kql", "// expect-error: kql::plan::unknown_table\ndatatable(a: long)[1] | project b\n");
+    write(
+        dir,
+        "declared.kql",
+        "// expect-error: kql::plan::unknown_column\ndatatable(a: long)[1] | project b\n",
+    );
+    write(
+        dir,
+        "other-code.kql",
+        "// expect-error: kql::plan::unknown_table\ndatatable(a: long)[1] | project b\n",
+    );
     write(dir, "succeeds.kql", "print a = 1\n");
     write(dir, "kql-test.toml", "[cases.succeeds]\nexpect_error = \"kql::plan::unknown_column\"\n");
 
@@ -102,11 +110,16 @@ fn expected_errors() {
     assert_eq!(code, 1);
     assert_eq!(last_line(&stdout), "1 passed, 2 failed", "{stdout}");
     assert!(
-        stdout.contains("FAIL ./other-code.kql: expected error `kql::plan::unknown_table`, got `kql::plan::unknown_column`"),
+        stdout.contains(
+            "FAIL ./other-code.kql: expected error `kql::plan::unknown_table`, \
+             got `kql::plan::unknown_column`"
+        ),
         "{stdout}"
     );
     assert!(
-        stdout.contains("FAIL ./succeeds.kql: expected error `kql::plan::unknown_column`, but the query succeeded"),
+        stdout.contains(
+            "FAIL ./succeeds.kql: expected error `kql::plan::unknown_column`, but the query succeeded"
+        ),
         "{stdout}"
     );
 
@@ -164,7 +177,8 @@ fn portal_exports_compare_by_type() {
         dir,
         "typed.expected.csv",
         "\u{feff}TimeGenerated [UTC],Score,Id,Props,Note\n\
-         2024-05-02 08:15:40.551234,0.10000,6f9619ff-8b86-d011-b42d-00c04fc964ff,\"{\"\"a\"\": 1, \"\"b\"\": 2}\",\n",
+         2024-05-02 08:15:40.551234,0.10000,6f9619ff-8b86-d011-b42d-00c04fc964ff,\
+         \"{\"\"a\"\": 1, \"\"b\"\": 2}\",\n",
     );
     let (stdout, code) = kql_test(dir, &["typed.kql"]);
     assert_eq!(last_line(&stdout), "1 passed, 0 failed", "{stdout}");
@@ -205,7 +219,16 @@ fn usage_errors_exit_2() {
 fn a_case_that_runs_too_long_fails_and_the_run_goes_on() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path();
-    write(dir, "a-slow.kql", "range x from 1 to 5000000000 step 1\n| summarize s = sum(x % 7)\n");
+    // Five copies of a 100-row table joined on a constant key: 10^10 rows.
+    let numbers: Vec<String> = (0..100).map(|i| i.to_string()).collect();
+    let slow = format!(
+        "let t = datatable(a: long)[{}] | extend k = 1;\n\
+         t | join kind=inner (t | join kind=inner (t \
+         | join kind=inner (t | join kind=inner (t) on k) on k) on k) on k\n\
+         | summarize s = sum(a + a1 + a2)\n",
+        numbers.join(", ")
+    );
+    write(dir, "a-slow.kql", &slow);
     write(dir, "a-slow.expected.csv", "s\n0\n");
     write(dir, "b-quick.kql", "print n = 1\n");
     write(dir, "b-quick.expected.csv", "n\n1\n");
@@ -247,7 +270,8 @@ fn conformance_pass_rate() {
     let unsupported = doc["summary"]["unsupported"].as_u64().unwrap_or(0);
     let timed_out = doc["summary"]["timed_out"].as_u64().unwrap_or(0);
     eprintln!(
-        "conformance: {passed} passed, {failed} failed ({unsupported} unsupported, {timed_out} timed out) of {count}: {:.1}%",
+        "conformance: {passed} passed, {failed} failed ({unsupported} unsupported, \
+         {timed_out} timed out) of {count}: {:.1}%",
         100.0 * passed as f64 / count.max(1) as f64
     );
     assert!(panicked.is_empty(), "cases panicked: {panicked:?}");
