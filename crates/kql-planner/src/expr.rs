@@ -306,7 +306,7 @@ impl Planner<'_> {
         span: Span,
         schema: &DFSchema,
     ) -> Result<Typed, PlanError> {
-        self.enter_function(def, args, span).await?;
+        self.enter_function(def, args, span, schema).await?;
         let mut result = None;
         let mut error = None;
         for statement in &def.body {

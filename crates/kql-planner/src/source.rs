@@ -43,7 +43,9 @@ impl Planner<'_> {
                     self.plan_print(one_row, items).await
                 }
                 ExprKind::Union(args) => self.plan_union(None, args, expr.span).await,
-                ExprKind::Range { .. } => unsupported!(expr.span, "the `range` operator"),
+                ExprKind::Range { name, from, to, step } => {
+                    self.plan_range(name, from, to, step, expr.span).await
+                }
                 ExprKind::UnsupportedSource { keyword } => {
                     unsupported!(keyword.span, "the `{}` operator", keyword.node)
                 }
@@ -176,7 +178,7 @@ impl Planner<'_> {
         span: Span,
     ) -> BoxFuture<'a, Result<LogicalPlan, PlanError>> {
         Box::pin(async move {
-            self.enter_function(def, args, span).await?;
+            self.enter_function(def, args, span, &DFSchema::empty()).await?;
             let result = self.plan_function_body_tabular(def, span).await;
             self.scopes.pop();
             self.depth -= 1;
@@ -184,12 +186,14 @@ impl Planner<'_> {
         })
     }
 
-    /// Pushes a scope holding a function's parameters bound to `args`.
+    /// Pushes a scope holding a function's parameters bound to `args`,
+    /// which are planned over the caller's rows (`schema`).
     pub(crate) async fn enter_function(
         &mut self,
         def: &FunctionDef,
         args: &[Expr],
         span: Span,
+        schema: &DFSchema,
     ) -> Result<(), PlanError> {
         if self.depth > 64 {
             return invalid!(
@@ -204,7 +208,6 @@ impl Planner<'_> {
                 help: None,
             });
         }
-        let empty = DFSchema::empty();
         let mut scope = std::collections::HashMap::new();
         for (i, param) in def.params.iter().enumerate() {
             let arg = args.get(i).or(param.default.as_ref());
@@ -218,7 +221,7 @@ impl Planner<'_> {
             let binding = match &param.ty {
                 ParamType::Tabular(_) => Binding::Tabular(Arc::new(self.plan_tabular(arg).await?)),
                 ParamType::Scalar(_) => {
-                    let Typed { expr, ty } = self.plan_scalar(arg, &empty).await?;
+                    let Typed { expr, ty } = self.plan_scalar(arg, schema).await?;
                     Binding::Scalar(expr, ty)
                 }
             };
@@ -360,6 +363,119 @@ impl Planner<'_> {
         let table = MemTable::try_new(schema, vec![vec![batch]]).at(span)?;
         let name = self.fresh_name("datatable");
         self.scan(&name, Arc::new(table), span)
+    }
+
+    /// `range x from a to b step s`: a one-column table of `a`, `a + s`, ...
+    /// up to `b` inclusive, for numbers, datetimes (with a timespan step)
+    /// and timespans.
+    async fn plan_range(
+        &mut self,
+        name: &ast::Ident,
+        from: &Expr,
+        to: &Expr,
+        step: &Expr,
+        span: Span,
+    ) -> Result<LogicalPlan, PlanError> {
+        use datafusion::arrow::array::{
+            ArrayRef, DurationNanosecondArray, Float64Array, Int64Array, TimestampNanosecondArray,
+        };
+        use kql_syntax::ast::ScalarType as T;
+        const MAX_ROWS: usize = 10_000_000;
+        let (from_ty, a) = self.constant_value(from).await?;
+        let (_, b) = self.constant_value(to).await?;
+        let (step_ty, s) = self.constant_value(step).await?;
+        let too_many = || PlanError::Invalid {
+            message: format!("`range` would make more than {MAX_ROWS} rows"),
+            span,
+            help: Some("use a larger step or a smaller range".into()),
+        };
+        let as_i64 = |v: &ScalarValue| -> Option<i64> {
+            match v {
+                ScalarValue::Int64(Some(x)) => Some(*x),
+                ScalarValue::Int32(Some(x)) => Some(i64::from(*x)),
+                ScalarValue::TimestampNanosecond(Some(x), _) => Some(*x),
+                ScalarValue::DurationNanosecond(Some(x)) => Some(*x),
+                _ => None,
+            }
+        };
+        let ints = |a: i64, b: i64, s: i64| -> Result<Vec<i64>, PlanError> {
+            if s == 0 {
+                return invalid!(step.span, "the `range` step cannot be zero");
+            }
+            let n = if (s > 0 && a > b) || (s < 0 && a < b) {
+                0
+            } else {
+                (i128::from(b) - i128::from(a)) / i128::from(s) + 1
+            };
+            if n > MAX_ROWS as i128 {
+                return Err(too_many());
+            }
+            // Every value lies between `a` and `b`, so none overflows.
+            Ok((0..n as i64).map(|i| a + i * s).collect())
+        };
+        let (ty, array): (T, ArrayRef) = match (from_ty, step_ty) {
+            (T::Int | T::Long, T::Int | T::Long) => {
+                let (Some(a), Some(b), Some(s)) = (as_i64(&a), as_i64(&b), as_i64(&s)) else {
+                    return invalid!(span, "`range` needs constant, non-null bounds and step");
+                };
+                (T::Long, Arc::new(Int64Array::from(ints(a, b, s)?)))
+            }
+            (T::DateTime, T::TimeSpan) | (T::TimeSpan, T::TimeSpan) => {
+                let (Some(a), Some(b), Some(s)) = (as_i64(&a), as_i64(&b), as_i64(&s)) else {
+                    return invalid!(span, "`range` needs constant, non-null bounds and step");
+                };
+                let values = ints(a, b, s)?;
+                if from_ty == T::DateTime {
+                    (T::DateTime, Arc::new(TimestampNanosecondArray::from(values)))
+                } else {
+                    (T::TimeSpan, Arc::new(DurationNanosecondArray::from(values)))
+                }
+            }
+            (T::Real | T::Int | T::Long, T::Real | T::Int | T::Long) => {
+                let f = |v: &ScalarValue| v.cast_to(&datafusion::arrow::datatypes::DataType::Float64).ok();
+                let (
+                    Some(ScalarValue::Float64(Some(a))),
+                    Some(ScalarValue::Float64(Some(b))),
+                    Some(ScalarValue::Float64(Some(s))),
+                ) = (f(&a), f(&b), f(&s))
+                else {
+                    return invalid!(span, "`range` needs constant, non-null bounds and step");
+                };
+                if s == 0.0 || !s.is_finite() {
+                    return invalid!(step.span, "the `range` step must be a non-zero number");
+                }
+                let n = ((b - a) / s).floor();
+                if n >= MAX_ROWS as f64 {
+                    return Err(too_many());
+                }
+                let n = if n < 0.0 { 0 } else { n as usize + 1 };
+                (T::Real, Arc::new(Float64Array::from((0..n).map(|i| a + i as f64 * s).collect::<Vec<_>>())))
+            }
+            (f, st) => {
+                return Err(PlanError::Type {
+                    message: format!("`range` cannot step a `{f}` by a `{st}`"),
+                    span,
+                    help: None,
+                });
+            }
+        };
+        let schema =
+            Arc::new(datafusion::arrow::datatypes::Schema::new(vec![kql_field(name.node.clone(), ty)]));
+        let batch = datafusion::arrow::record_batch::RecordBatch::try_new(schema.clone(), vec![array])
+            .map_err(|e| PlanError::Internal { message: e.to_string(), span })?;
+        let table = MemTable::try_new(schema, vec![vec![batch]]).at(span)?;
+        let table_name = self.fresh_name("range");
+        self.scan(&table_name, Arc::new(table), span)
+    }
+
+    /// A constant expression's KQL type and value.
+    async fn constant_value(
+        &mut self,
+        e: &Expr,
+    ) -> Result<(kql_syntax::ast::ScalarType, ScalarValue), PlanError> {
+        let t = self.plan_scalar(e, &DFSchema::empty()).await?;
+        let v = crate::expr::evaluate_constant(&t.expr, e.span)?;
+        Ok((t.ty, v))
     }
 
     /// A constant string (a literal or a scalar `let`).

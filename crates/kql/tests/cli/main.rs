@@ -7,6 +7,7 @@
 
 mod corpus;
 mod docs;
+mod language;
 mod repl;
 
 use std::io::{Read, Write};
