@@ -24,9 +24,11 @@ mod udf;
 
 pub use convert::{common_type, convert, is_empty_expr, to_string_expr};
 pub use datetime::add_timespan;
-pub use json::{Member, dynamic_get, extract_json_many, to_json_value};
+pub use json::{
+    BagExpansion, Member, dynamic_get, extract_json_many, mv_expand_index, mv_expand_items, to_json_value,
+};
 pub use math::bin_expr;
 pub use registry::{
     Arg, CallContext, FnError, FunctionDef, FunctionKind, Typed, all, functions_markdown, lookup,
 };
-pub use string::{equals_ignore_case, string_op};
+pub use string::{PARSE_MATCHED_FIELD, equals_ignore_case, parse_field, parse_pattern, string_op};

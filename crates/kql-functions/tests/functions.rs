@@ -564,3 +564,43 @@ async fn dynamic_member_access() {
     assert_eq!(cols[2], ["10", "<null>", "<null>"]);
     assert_eq!(schema.field(0).metadata().get(KQL_TYPE_KEY).map(String::as_str), Some("dynamic"));
 }
+
+fn dynamic(json: &str) -> Arg {
+    Arg::expr(lit(json), ScalarType::Dynamic)
+}
+
+#[tokio::test]
+async fn extremes_and_dynamic_builders() {
+    assert_eq!(eval1("max_of", vec![long(10), long(1), long(-3), long(17)]).await, "17");
+    assert_eq!(eval1("min_of", vec![long(10), long(1), long(-3), long(17)]).await, "-3");
+    assert_eq!(eval1("max_of", vec![long(1), real(2.5)]).await, "2.5");
+    let null_long = Arg::expr(lit(datafusion::common::ScalarValue::Int64(None)), ScalarType::Long);
+    assert_eq!(eval1("max_of", vec![null_long.clone(), long(2)]).await, "2");
+    assert_eq!(eval1("max_of", vec![null_long.clone(), null_long]).await, "<null>");
+
+    assert_eq!(eval1("array_concat", vec![dynamic("[1,2]"), dynamic("[3]")]).await, "[1,2,3]");
+    assert_eq!(eval1("array_slice", vec![dynamic("[1,2,3]"), long(1), long(2)]).await, "[2,3]");
+    assert_eq!(eval1("array_sum", vec![dynamic("[1,2,3,4]")]).await, "10.0");
+    assert_eq!(eval1("strcat_array", vec![dynamic("[1,2,3]"), s("\"")]).await, "1\"2\"3");
+    assert_eq!(
+        eval1("array_sort_desc", vec![dynamic(r#"[null,"blue","yellow","green",null]"#)]).await,
+        r#"["yellow","green","blue",null,null]"#
+    );
+    assert_eq!(
+        eval1(
+            "array_sort_asc",
+            vec![dynamic(r#"[null,"blue","yellow","green",null]"#), Arg::expr(lit(false), ScalarType::Bool)]
+        )
+        .await,
+        r#"[null,null,"blue","green","yellow"]"#
+    );
+    assert_eq!(eval1("zip", vec![dynamic("[1,3,5]"), dynamic("[2,4,6]")]).await, "[[1,2],[3,4],[5,6]]");
+    assert_eq!(eval1("bag_has_key", vec![dynamic(r#"{"key1":123,"key2":"abc"}"#), s("key2")]).await, "true");
+    assert_eq!(
+        eval1("bag_set_key", vec![dynamic(r#"{"key1":1,"key3":"abc"}"#), s("key3"), long(3)]).await,
+        r#"{"key1":1,"key3":3}"#
+    );
+    assert_eq!(eval1("gettype", vec![s("a")]).await, "string");
+    assert_eq!(eval1("gettype", vec![span("1s")]).await, "timespan");
+    assert_eq!(eval1("gettype", vec![dynamic("[1, 2, 3]")]).await, "array");
+}

@@ -27,6 +27,8 @@ mod names;
 pub mod operators;
 mod planner;
 mod source;
+#[cfg(test)]
+mod testing;
 
 pub use env::{Binding, Bindings, Environment, ExternalDataProvider, ExternalRequest, TableRef};
 pub use error::{COMPATIBILITY_DOC, PlanError};

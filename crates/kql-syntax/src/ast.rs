@@ -626,6 +626,18 @@ pub enum OperatorKind {
         /// `limit n`.
         limit: Option<Expr>,
     },
+    /// `parse [kind=simple|regex|relaxed] [flags=...] expr with pattern`,
+    /// and `parse-where` with the same shape.
+    Parse {
+        /// `kind=`, `flags=`.
+        params: Vec<NamedArg>,
+        /// The text to parse.
+        expr: Expr,
+        /// The pattern after `with`, in order.
+        pattern: Vec<ParsePart>,
+        /// `parse-where`: rows the pattern does not match are dropped.
+        drop_unmatched: bool,
+    },
     /// `invoke f(...)`
     Invoke(Expr),
     /// A valid KQL operator we recognise but do not run. The span of the
@@ -633,6 +645,23 @@ pub enum OperatorKind {
     Unsupported {
         /// The operator name, normalised to its canonical spelling.
         name: String,
+    },
+}
+
+/// One element of a `parse` pattern.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ParsePart {
+    /// `*`: any text, skipped.
+    Star(Span),
+    /// A string constant that must appear (a regular expression with
+    /// `kind=regex`).
+    Text(Spanned<String>),
+    /// `Name [: type]`: a column that receives the text at this place.
+    Column {
+        /// The new column.
+        name: Ident,
+        /// Its type; `string` when not written.
+        ty: Option<Spanned<ScalarType>>,
     },
 }
 

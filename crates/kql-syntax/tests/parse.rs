@@ -698,6 +698,22 @@ fn operator_spans(op: &Operator, out: &mut SpanList) {
                 expr_spans(l, out);
             }
         }
+        OperatorKind::Parse { params, expr, pattern, .. } => {
+            args_spans(params, out);
+            expr_spans(expr, out);
+            for part in pattern {
+                match part {
+                    ParsePart::Star(span) => out.push(("parse star", *span)),
+                    ParsePart::Text(t) => out.push(("parse text", t.span)),
+                    ParsePart::Column { name, ty } => {
+                        out.push(("parse column", name.span));
+                        if let Some(t) = ty {
+                            out.push(("parse type", t.span));
+                        }
+                    }
+                }
+            }
+        }
         OperatorKind::Count | OperatorKind::GetSchema | OperatorKind::Unsupported { .. } => {}
     }
 }

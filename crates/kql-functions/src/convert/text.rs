@@ -211,7 +211,7 @@ impl Cur<'_> {
 /// form, as nanoseconds since the Unix epoch in UTC.
 pub(crate) fn parse_datetime(s: &str) -> Option<i64> {
     let t = s.trim();
-    if let Some(v) = parse_iso(t) {
+    if let Some(v) = parse_iso(t).or_else(|| parse_us(t)) {
         return Some(v);
     }
     let dt = chrono::DateTime::parse_from_rfc2822(t).ok()?;
@@ -264,6 +264,46 @@ fn parse_iso(t: &str) -> Option<i64> {
     }
     let offset = i64::from(oh * 3600 + om * 60) * NS_PER_SEC;
     base.checked_sub(sign * offset)
+}
+
+/// The US form .NET also reads: `M/d/yyyy [h:mm[:ss[.f]]] [AM|PM]`, UTC.
+fn parse_us(t: &str) -> Option<i64> {
+    let mut c = Cur { b: t.as_bytes(), i: 0 };
+    let mo = c.num(1, 2)?;
+    if !c.eat(b'/') {
+        return None;
+    }
+    let d = c.num(1, 2)?;
+    if !c.eat(b'/') {
+        return None;
+    }
+    let y = c.num(4, 4)?;
+    let (mut h, mut mi, mut sec, mut ns) = (0, 0, 0, 0);
+    if c.eat(b' ') {
+        h = c.num(1, 2)?;
+        if !c.eat(b':') {
+            return None;
+        }
+        mi = c.num(2, 2)?;
+        if c.eat(b':') {
+            sec = c.num(2, 2)?;
+            if c.eat(b'.') {
+                ns = c.fraction()?;
+            }
+        }
+        let rest = std::str::from_utf8(&c.b[c.i..]).ok()?.trim_start();
+        match rest {
+            "" => {}
+            _ if rest.eq_ignore_ascii_case("am") && (1..=12).contains(&h) => h %= 12,
+            _ if rest.eq_ignore_ascii_case("pm") && (1..=12).contains(&h) => h = h % 12 + 12,
+            _ => return None,
+        }
+        c.i = c.b.len();
+    }
+    if !c.done() {
+        return None;
+    }
+    ns_from_parts(i64::from(y), mo, d, h, mi, sec, ns)
 }
 
 /// A timespan: `[-][d.]hh:mm[:ss[.fffffff]]` or a number with a unit
@@ -429,6 +469,10 @@ mod tests {
         assert_eq!(dt("1969-12-31T23:59:59.5Z"), "1969-12-31T23:59:59.5000000Z");
         assert_eq!(dt("Sat, 8 Nov 2014 15:05:02 GMT"), "2014-11-08T15:05:02.0000000Z");
         assert_eq!(parse_datetime("2024-05-01T10:11:12.123456789Z"), Some(1_714_558_272_123_456_789));
+        assert_eq!(parse_datetime("02/17/2016 08:40:01"), parse_datetime("2016-02-17 08:40:01"));
+        assert_eq!(parse_datetime("2/17/2016 8:40:01 PM"), parse_datetime("2016-02-17 20:40:01"));
+        assert_eq!(parse_datetime("12/1/2016"), parse_datetime("2016-12-01"));
+        assert_eq!(parse_datetime("13/1/2016"), None);
         for bad in ["", "2024-13-01", "2024-02-30", "yesterday", "2024-05-01T25:00", "2024-05-01x"] {
             assert_eq!(parse_datetime(bad), None, "{bad}");
         }

@@ -2,6 +2,7 @@
 
 mod basic;
 mod bin;
+mod extremes;
 
 pub use bin::bin_expr;
 
@@ -56,5 +57,17 @@ pub(crate) const FUNCTIONS: &[FunctionDef] = &[
         "isfinite(number)",
         "Whether the number is neither infinite nor NaN.",
         basic::build_isfinite
+    ),
+    def!(
+        "max_of",
+        "max_of(arg1, arg2 [, ...])",
+        "The largest argument, nulls ignored; null when all are null.",
+        extremes::build_max_of
+    ),
+    def!(
+        "min_of",
+        "min_of(arg1, arg2 [, ...])",
+        "The smallest argument, nulls ignored; null when all are null.",
+        extremes::build_min_of
     ),
 ];

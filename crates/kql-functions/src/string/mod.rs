@@ -3,9 +3,11 @@
 mod basic;
 mod encoding;
 mod ops;
+mod parse;
 pub(crate) mod regex;
 
 pub use ops::{equals_ignore_case, string_op};
+pub use parse::{PARSE_MATCHED_FIELD, parse_field, parse_pattern};
 
 use crate::registry::FunctionDef;
 use crate::registry::FunctionKind::Scalar;

@@ -3,6 +3,8 @@
 
 mod extend;
 mod join;
+mod mv_expand;
+mod parse;
 mod project;
 mod simple;
 mod summarize;
@@ -62,7 +64,10 @@ impl Planner<'_> {
                     self.plan_extend(input, items).await
                 }
             }
-            OperatorKind::MvExpand { .. } => unsupported!(op.keyword, "the `mv-expand` operator"),
+            OperatorKind::MvExpand { .. } => self.plan_mv_expand(input, op).await,
+            OperatorKind::Parse { params, expr, pattern, drop_unmatched } => {
+                self.plan_parse(input, params, expr, pattern, *drop_unmatched, span).await
+            }
             OperatorKind::Invoke(_) => unsupported!(op.keyword, "the `invoke` operator"),
             OperatorKind::Unsupported { name } => unsupported!(op.keyword, "the `{name}` operator"),
         }

@@ -1,6 +1,7 @@
 //! Tabular operators after a `|`.
 
 mod join;
+mod parse;
 mod shape;
 
 use super::Parser;
@@ -45,6 +46,8 @@ impl<'s> Parser<'s> {
             "getschema" => Ok((i, OperatorKind::GetSchema)),
             "serialize" => self.parse_serialize(i),
             "mv-expand" | "mvexpand" => self.parse_mv_expand(i),
+            "parse" => self.parse_parse(i, false),
+            "parse-where" => self.parse_parse(i, true),
             "invoke" => map(commit(self.parse_postfix(i)), OperatorKind::Invoke),
             _ if OPERATOR_KEYWORDS.contains(&word) => self.parse_unsupported_operator(word, i),
             _ => Err(self.unknown_operator(j)),

@@ -658,17 +658,43 @@ fn union_as_serialize_invoke_mv_expand() {
 }
 
 #[test]
+fn parse_patterns() {
+    let src = "T | parse kind=regex flags=Ui Text with * \"id=\" Id:long ', ' Rest | take 1";
+    let q = parse(src).unwrap();
+    let Statement::Query(e) = &q.statements[0] else { panic!() };
+    let ExprKind::Pipe { input, .. } = &e.kind else { panic!() };
+    let ExprKind::Pipe { op, .. } = &input.kind else { panic!() };
+    let OperatorKind::Parse { params, expr, pattern, drop_unmatched } = &op.kind else { panic!() };
+    assert_eq!(params.len(), 2);
+    assert_eq!(params[1].name.node, "flags");
+    assert!(matches!(&expr.kind, ExprKind::Name(n) if n.node == "Text"));
+    assert!(!drop_unmatched);
+    assert_eq!(pattern.len(), 5);
+    assert!(matches!(pattern[0], ParsePart::Star(_)));
+    assert!(matches!(&pattern[1], ParsePart::Text(t) if t.node == "id="));
+    let ParsePart::Column { name, ty } = &pattern[2] else { panic!() };
+    assert_eq!((name.node.as_str(), ty.as_ref().map(|t| t.node)), ("Id", Some(ScalarType::Long)));
+    assert!(matches!(&pattern[4], ParsePart::Column { name, ty: None } if name.node == "Rest"));
+    assert_eq!(text(src, op.span), "parse kind=regex flags=Ui Text with * \"id=\" Id:long ', ' Rest");
+
+    let OperatorKind::Parse { drop_unmatched, .. } = last_op("T | parse-where x with a \":\" b").kind else {
+        panic!()
+    };
+    assert!(drop_unmatched);
+}
+
+#[test]
 fn unsupported_operators_cover_their_text() {
-    let src = "T | parse x with * \"a|b\" y:string (z) | render timechart; T";
+    let src = "T | parse-kv x as (y: string) with (quote=\"|\") | render timechart; T";
     let q = parse(src).unwrap();
     let Statement::Query(e) = &q.statements[0] else { panic!() };
     let ExprKind::Pipe { input, op } = &e.kind else { panic!() };
     assert_eq!(op.kind, OperatorKind::Unsupported { name: "render".into() });
     assert_eq!(text(src, op.span), "render timechart");
     let ExprKind::Pipe { op, .. } = &input.kind else { panic!() };
-    assert_eq!(op.kind, OperatorKind::Unsupported { name: "parse".into() });
-    assert_eq!(text(src, op.span), "parse x with * \"a|b\" y:string (z)");
-    assert_eq!(text(src, op.keyword), "parse");
+    assert_eq!(op.kind, OperatorKind::Unsupported { name: "parse-kv".into() });
+    assert_eq!(text(src, op.span), "parse-kv x as (y: string) with (quote=\"|\")");
+    assert_eq!(text(src, op.keyword), "parse-kv");
 
     let src =
         "(T | mv-apply x on (where a | take 1) | make-series n=count() on t step 1h) | mvapply y on (take 1)";
