@@ -291,3 +291,68 @@ fn cli_exit_codes() {
     let usage = kql(&["run", "-c", "print 1", "--data", "no/such/folder"]);
     assert_eq!(usage.status.code(), Some(2));
 }
+
+/// The Defender hunt on data from the benchmark generator (set
+/// `KQL_GENERATED_DATA` to a folder it wrote, e.g. 1M events), with the feed
+/// served over HTTP by this test, gives exactly the rows of the independent
+/// Python evaluation beside the project: same count, same fingerprint.
+#[test]
+#[ignore = "needs generated data: KQL_GENERATED_DATA=DIR"]
+fn generated_data_matches_the_python_oracle() {
+    use sha2::{Digest, Sha256};
+    let (Some(dir), Some(shared)) = (std::env::var_os("KQL_GENERATED_DATA"), shared()) else {
+        eprintln!("skipped: set KQL_GENERATED_DATA and keep ../shared beside the project");
+        return;
+    };
+    let dir = PathBuf::from(dir);
+    let feed = std::fs::read(dir.join("ipsum_level4.txt")).expect("feed file");
+    let server = Server::start(vec![("/levels/4.txt", feed)]);
+    let mut redirects = Redirects::default();
+    redirects.add_arg(&format!("{FEED_URL}={}", server.url("/levels/4.txt"))).expect("redirect");
+    let mut s = Session::new(SessionOptions { redirects, ..SessionOptions::default() });
+    s.load_dir(&dir).expect("load generated data");
+    let results = run(&mut s, &read("queries/defender.kql")).expect("query runs");
+    let result = &results[0];
+
+    // The oracle's canonical form: timestamps as `YYYY-MM-DD hh:mm:ss.ffffff`.
+    let is_time: Vec<bool> =
+        result.columns.iter().map(|(_, t)| *t == kql_syntax::ast::ScalarType::DateTime).collect();
+    let mut lines: Vec<String> = result
+        .rows()
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .zip(&is_time)
+                .map(|(cell, time)| {
+                    let cell = cell.unwrap_or_default();
+                    if *time && cell.len() >= 26 {
+                        format!("{} {}", &cell[..10], &cell[11..26])
+                    } else {
+                        cell
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\u{1f}")
+        })
+        .collect();
+    lines.sort();
+    let mut hash = Sha256::new();
+    for l in &lines {
+        hash.update(l.as_bytes());
+        hash.update(b"\n");
+    }
+    let ours: String = hash.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
+
+    let out = Command::new("python3")
+        .arg(shared.join("bench/reference_check.py"))
+        .arg("--data")
+        .arg(&dir)
+        .output()
+        .expect("run the oracle");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let field = |key: &str| {
+        text.split_whitespace().find_map(|w| w.strip_prefix(key)).map(str::to_string).unwrap_or_default()
+    };
+    assert_eq!(result.num_rows().to_string(), field("rows="), "row count differs from the oracle");
+    assert_eq!(ours, field("fingerprint="), "rows differ from the oracle");
+}
