@@ -355,10 +355,40 @@ impl Planner<'_> {
         right: &Expr,
         schema: &DFSchema,
     ) -> Result<Typed, PlanError> {
-        let l = self.plan_scalar(left, schema).await?;
-        let r = self.plan_scalar(right, schema).await?;
+        let mut l = self.plan_scalar(left, schema).await?;
+        let mut r = self.plan_scalar(right, schema).await?;
+        // A dynamic value meets a scalar: compare it as that scalar, the way
+        // Kusto does (`d.Name == "x"` compares the string, not its JSON text).
+        if matches!(
+            op,
+            BinaryOp::Eq | BinaryOp::NotEq | BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq
+        ) {
+            if l.ty == ScalarType::Dynamic && r.ty != ScalarType::Dynamic {
+                if let Some(e) = kql_functions::convert(l.expr.clone(), ScalarType::Dynamic, r.ty) {
+                    l = Typed { expr: e, ty: r.ty };
+                }
+            } else if r.ty == ScalarType::Dynamic
+                && l.ty != ScalarType::Dynamic
+                && let Some(e) = kql_functions::convert(r.expr.clone(), ScalarType::Dynamic, l.ty)
+            {
+                r = Typed { expr: e, ty: l.ty };
+            }
+        }
         if let Some(t) = temporal_arithmetic(op, &l, &r) {
             return Ok(t);
+        }
+        // Kusto refuses to compare values of unrelated types; DataFusion
+        // would quietly cast one side (`OSBuild == "20348"`).
+        if matches!(
+            op,
+            BinaryOp::Eq | BinaryOp::NotEq | BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq
+        ) && !comparable(l.ty, r.ty)
+        {
+            return Err(PlanError::Type {
+                message: format!("a `{}` cannot be compared with a `{}`", l.ty, r.ty),
+                span: op_span,
+                help: Some(format!("convert one side first, e.g. `to{}(...)`", conversion_name(l.ty))),
+            });
         }
         let arith = |df: DfOp| binary_expr(l.expr.clone(), df, r.expr.clone());
         let (expr, fixed_ty) = match op {
@@ -514,6 +544,28 @@ impl Planner<'_> {
             return false;
         }
         self.is_tabular(expr)
+    }
+}
+
+/// Whether Kusto compares values of these two types.
+fn comparable(a: ScalarType, b: ScalarType) -> bool {
+    use ScalarType::*;
+    let numeric = |t| matches!(t, Int | Long | Real | Decimal);
+    let text = |t| matches!(t, String | Guid);
+    a == b || (numeric(a) && numeric(b)) || (text(a) && text(b)) || a == Dynamic || b == Dynamic
+}
+
+/// The `to...` conversion function for a type.
+fn conversion_name(ty: ScalarType) -> &'static str {
+    match ty {
+        ScalarType::Int => "int",
+        ScalarType::Long => "long",
+        ScalarType::Real | ScalarType::Decimal => "real",
+        ScalarType::DateTime => "datetime",
+        ScalarType::TimeSpan => "timespan",
+        ScalarType::Bool => "bool",
+        ScalarType::Guid => "guid",
+        ScalarType::String | ScalarType::Dynamic => "string",
     }
 }
 

@@ -7,6 +7,16 @@
 #![warn(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic, clippy::todo, clippy::unimplemented))]
 
+/// Writes a line to standard error, ignoring failures: a closed stderr (as
+/// in `kql ... 2>&1 | head -1`) must not turn a diagnostic into a panic.
+#[macro_export]
+macro_rules! err_line {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod compare;
 pub mod error;
 pub mod output;

@@ -92,7 +92,7 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("kql: cannot start the runtime: {e}");
+            kql::err_line!("kql: cannot start the runtime: {e}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
@@ -175,7 +175,7 @@ fn open_session(data: &DataArgs) -> Result<Session, u8> {
         match s.parse::<Flavor>() {
             Ok(f) => options.flavor = Some(f),
             Err(_) => {
-                eprintln!("kql: `--schema` takes `defender` or `sentinel`, not `{s}`");
+                kql::err_line!("kql: `--schema` takes `defender` or `sentinel`, not `{s}`");
                 return Err(EXIT_USAGE);
             }
         }
@@ -185,7 +185,7 @@ fn open_session(data: &DataArgs) -> Result<Session, u8> {
         match redirects.add_arg(arg) {
             Ok(()) => {}
             Err(e) => {
-                eprintln!("{:?}", miette::Report::new(e));
+                kql::err_line!("{:?}", miette::Report::new(e));
                 return Err(EXIT_USAGE);
             }
         }
@@ -196,11 +196,11 @@ fn open_session(data: &DataArgs) -> Result<Session, u8> {
         match session.load_dir(dir) {
             Ok(warnings) => {
                 for w in warnings {
-                    eprintln!("warning: {w}");
+                    kql::err_line!("warning: {w}");
                 }
             }
             Err(e) => {
-                eprintln!("{:?}", miette::Report::new(e));
+                kql::err_line!("{:?}", miette::Report::new(e));
                 return Err(EXIT_USAGE);
             }
         }
@@ -212,7 +212,7 @@ async fn run(args: RunArgs, explain: bool) -> u8 {
     let sources = match read_sources(&args) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("kql: {e}");
+            kql::err_line!("kql: {e}");
             return EXIT_USAGE;
         }
     };
@@ -254,7 +254,7 @@ async fn run(args: RunArgs, explain: bool) -> u8 {
             }
         }
         if let Err(e) = kql::output::write_result(&mut buffer, result, format) {
-            eprintln!("kql: cannot format the results: {e}");
+            kql::err_line!("kql: cannot format the results: {e}");
             return EXIT_USAGE;
         }
     }
@@ -262,7 +262,7 @@ async fn run(args: RunArgs, explain: bool) -> u8 {
         Some(path) => match write_atomically(path, &buffer) {
             Ok(()) => EXIT_OK,
             Err(e) => {
-                eprintln!("kql: cannot write `{}`: {e}", path.display());
+                kql::err_line!("kql: cannot write `{}`: {e}", path.display());
                 EXIT_USAGE
             }
         },
@@ -273,7 +273,7 @@ async fn run(args: RunArgs, explain: bool) -> u8 {
                 // `kql run q.kql | head` closes the pipe early: not an error.
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
                 Err(e) => {
-                    eprintln!("kql: cannot write the results: {e}");
+                    kql::err_line!("kql: cannot write the results: {e}");
                     EXIT_USAGE
                 }
             }
@@ -283,8 +283,14 @@ async fn run(args: RunArgs, explain: bool) -> u8 {
 
 fn report(error: QueryError, source: &Source) -> u8 {
     let data_error = matches!(error, QueryError::Data(_));
-    eprintln!("{:?}", error.into_report(&source.name, &source.text));
+    kql::err_line!("{:?}", error.into_report(&source.name, &source.text));
     if data_error { EXIT_USAGE } else { EXIT_QUERY_FAILED }
+}
+
+#[cfg(unix)]
+fn default_permissions() -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::Permissions::from_mode(0o644)
 }
 
 /// Writes to a temporary file beside `path` and renames it into place, so a
@@ -294,8 +300,19 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot create a file in `{}`: {e}", dir.display())))?;
     tmp.write_all(bytes)?;
+    // The temporary file is private (0600); the result gets the permissions
+    // of the file it replaces, or the usual ones for a new file.
+    #[cfg(unix)]
+    {
+        let permissions = match std::fs::metadata(path) {
+            Ok(m) => m.permissions(),
+            Err(_) => default_permissions(),
+        };
+        std::fs::set_permissions(tmp.path(), permissions)?;
+    }
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())

@@ -73,7 +73,7 @@ pub async fn run_repl(session: Session, options: ReplOptions) -> u8 {
     let mut editor: Editor<KqlHelper, FileHistory> = match Editor::with_config(config) {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("kql: cannot start the interactive shell: {e}");
+            crate::err_line!("kql: cannot start the interactive shell: {e}");
             return EXIT_IO;
         }
     };
@@ -82,7 +82,7 @@ pub async fn run_repl(session: Session, options: ReplOptions) -> u8 {
     catch_interrupts();
 
     let mut repl = Repl { session, format: options.format, max_rows: options.max_rows };
-    eprintln!(
+    crate::err_line!(
         "kql {}: {} tables loaded. `.help` for help; an empty line runs the query.",
         env!("CARGO_PKG_VERSION"),
         repl.session.tables().len()
@@ -94,7 +94,7 @@ pub async fn run_repl(session: Session, options: ReplOptions) -> u8 {
             Err(ReadlineError::Interrupted) => continue,
             Err(ReadlineError::Eof) => break,
             Err(e) => {
-                eprintln!("kql: cannot read the input: {e}");
+                crate::err_line!("kql: cannot read the input: {e}");
                 return EXIT_IO;
             }
         };
@@ -142,16 +142,16 @@ impl Repl {
         let lets_before = self.session.let_names();
         let started = Instant::now();
         match run_cancellable(&mut self.session, text, columns).await {
-            None => eprintln!("query cancelled"),
-            Some(Err(e)) => eprintln!("{:?}", e.into_report(SOURCE_NAME, text)),
+            None => crate::err_line!("query cancelled"),
+            Some(Err(e)) => crate::err_line!("{:?}", e.into_report(SOURCE_NAME, text)),
             Some(Ok(results)) => {
                 if results.is_empty() {
                     let new: Vec<String> =
                         self.session.let_names().into_iter().filter(|n| !lets_before.contains(n)).collect();
                     if new.is_empty() {
-                        eprintln!("done: no tabular statement to show");
+                        crate::err_line!("done: no tabular statement to show");
                     } else {
-                        eprintln!("defined: {}", new.join(", "));
+                        crate::err_line!("defined: {}", new.join(", "));
                     }
                 }
                 self.print_results(&results, started.elapsed());
@@ -168,17 +168,17 @@ impl Repl {
                 other => output::write_result(&mut out, result, other),
             });
             if let Err(e) = written.and_then(|()| out.flush()) {
-                eprintln!("kql: cannot write the results: {e}");
+                crate::err_line!("kql: cannot write the results: {e}");
                 return;
             }
             if self.format != Format::Table {
                 // The table writer counts rows itself; say it for the others.
                 let n = result.num_rows();
-                eprintln!("({n} row{})", if n == 1 { "" } else { "s" });
+                crate::err_line!("({n} row{})", if n == 1 { "" } else { "s" });
             }
         }
         if elapsed >= SPINNER_DELAY {
-            eprintln!("({:.1} s)", elapsed.as_secs_f64());
+            crate::err_line!("({:.1} s)", elapsed.as_secs_f64());
         }
     }
 
@@ -187,7 +187,7 @@ impl Repl {
         let command = match commands::parse(line) {
             Ok(c) => c,
             Err(message) => {
-                eprintln!("{message}");
+                crate::err_line!("{message}");
                 return Flow::Continue;
             }
         };
@@ -202,7 +202,7 @@ impl Repl {
             DotCommand::Schema(name) => match self.schema_text(name.as_deref()) {
                 Ok(text) => text,
                 Err(message) => {
-                    eprintln!("{message}");
+                    crate::err_line!("{message}");
                     return Flow::Continue;
                 }
             },
@@ -214,7 +214,7 @@ impl Repl {
         };
         let mut out = io::stdout().lock();
         if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-            eprintln!("kql: cannot write to standard output: {e}");
+            crate::err_line!("kql: cannot write to standard output: {e}");
         }
         Flow::Continue
     }
@@ -223,7 +223,7 @@ impl Repl {
         let before: Vec<String> = self.session.tables().into_iter().map(|(n, _)| n).collect();
         let loaded = if path.is_dir() {
             if name.is_some() {
-                eprintln!("`as NAME` names one file; a folder's tables are named after their files");
+                crate::err_line!("`as NAME` names one file; a folder's tables are named after their files");
                 return;
             }
             self.session.load_dir(path)
@@ -233,7 +233,7 @@ impl Repl {
         match loaded {
             Ok(warnings) => {
                 for w in warnings {
-                    eprintln!("warning: {w}");
+                    crate::err_line!("warning: {w}");
                 }
                 let tables = self.session.tables();
                 let new: Vec<&str> = tables
@@ -242,12 +242,12 @@ impl Repl {
                     .filter(|n| !before.iter().any(|b| b == n))
                     .collect();
                 if new.is_empty() {
-                    eprintln!("loaded {} (replacing a table of the same name)", path.display());
+                    crate::err_line!("loaded {} (replacing a table of the same name)", path.display());
                 } else {
-                    eprintln!("loaded {}", new.join(", "));
+                    crate::err_line!("loaded {}", new.join(", "));
                 }
             }
-            Err(e) => eprintln!("{:?}", miette::Report::new(e)),
+            Err(e) => crate::err_line!("{:?}", miette::Report::new(e)),
         }
     }
 
@@ -360,13 +360,13 @@ impl History {
         if let Some(dir) = path.parent()
             && let Err(e) = std::fs::create_dir_all(dir)
         {
-            eprintln!("warning: history is not saved: cannot create {}: {e}", dir.display());
+            crate::err_line!("warning: history is not saved: cannot create {}: {e}", dir.display());
             return History { path: None };
         }
         if path.exists()
             && let Err(e) = editor.load_history(&path)
         {
-            eprintln!("warning: cannot read the history in {}: {e}", path.display());
+            crate::err_line!("warning: cannot read the history in {}: {e}", path.display());
         }
         History { path: Some(path) }
     }
@@ -378,7 +378,7 @@ impl History {
         if let Some(path) = &self.path
             && let Err(e) = editor.append_history(path)
         {
-            eprintln!("warning: history is not saved: cannot write {}: {e}", path.display());
+            crate::err_line!("warning: history is not saved: cannot write {}: {e}", path.display());
             self.path = None;
         }
     }

@@ -78,6 +78,18 @@ impl Session {
     pub fn load_dir(&mut self, dir: &Path) -> Result<Vec<Warning>, DataError> {
         let opts = LoadOptions { flavor: self.options.flavor };
         let loaded = kql_data::load_dir(dir, &opts)?;
+        // Two folders with a table of the same name: refuse rather than let
+        // the second silently hide the first one's rows.
+        for table in &loaded.tables {
+            if let Some(existing) = self.loaded.iter().find(|t| t.name == table.name && t.path != table.path)
+            {
+                return Err(DataError::DuplicateTable {
+                    table: table.name.clone(),
+                    first: existing.path.clone(),
+                    second: table.path.clone(),
+                });
+            }
+        }
         for table in loaded.tables {
             self.add_table(table);
         }
@@ -86,7 +98,8 @@ impl Session {
         Ok(loaded.warnings)
     }
 
-    /// Loads one file as table `name` (default: the file's stem).
+    /// Loads one file as table `name` (default: the file's stem), replacing
+    /// a table of that name: this is the explicit form (`.load PATH as NAME`).
     pub fn load_file(&mut self, path: &Path, name: Option<&str>) -> Result<Vec<Warning>, DataError> {
         let opts = LoadOptions { flavor: self.options.flavor };
         let (table, warnings) = kql_data::open_table(path, name, &opts)?;

@@ -107,14 +107,49 @@ impl TestArgs {
 /// Runs the cases, prints the report on standard output, and returns the
 /// exit code: 0 when none failed, 1 when some failed, 2 on usage errors.
 pub fn run_tests(args: &TestArgs) -> u8 {
+    // A reader that stops early (`kql test . | head`) must not change the
+    // outcome: the cases still run and the exit code still says if any failed.
     let stdout = io::stdout();
-    let mut out = stdout.lock();
+    let mut out = QuietOnClose { inner: stdout.lock(), closed: false };
     match run_tests_to(args, &mut out) {
         Ok(code) => code,
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
         Err(e) => {
-            eprintln!("kql: cannot write the report: {e}");
+            crate::err_line!("kql: cannot write the report: {e}");
             EXIT_USAGE
+        }
+    }
+}
+
+/// A writer that drops output once its reader has gone away.
+struct QuietOnClose<W: Write> {
+    inner: W,
+    closed: bool,
+}
+
+impl<W: Write> Write for QuietOnClose<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        match self.inner.write(buf) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(buf.len())
+            }
+            other => other,
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        match self.inner.flush() {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            other => other,
         }
     }
 }
@@ -123,20 +158,20 @@ pub fn run_tests(args: &TestArgs) -> u8 {
 pub fn run_tests_to(args: &TestArgs, out: &mut dyn Write) -> io::Result<u8> {
     for path in &args.data {
         if !path.exists() {
-            eprintln!("kql: `--data {}` does not exist", path.display());
+            crate::err_line!("kql: `--data {}` does not exist", path.display());
             return Ok(EXIT_USAGE);
         }
     }
     let cases = match discover::find_cases(&args.paths, Duration::from_secs(args.timeout)) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("kql: {e}");
+            crate::err_line!("kql: {e}");
             return Ok(EXIT_USAGE);
         }
     };
     if cases.is_empty() {
         let paths: Vec<String> = args.paths.iter().map(|p| format!("`{}`", p.display())).collect();
-        eprintln!("kql: no `.kql` cases under {}", paths.join(", "));
+        crate::err_line!("kql: no `.kql` cases under {}", paths.join(", "));
         return Ok(EXIT_USAGE);
     }
 

@@ -106,3 +106,25 @@ fn user_functions_and_case() {
     );
     assert_eq!(rows, [["low"], ["mid"], ["high"]]);
 }
+
+#[test]
+fn dynamic_values_compare_as_the_scalar_they_meet() {
+    let rows = cells(
+        r#"print d = dynamic({"r": "PublicScan", "p": 443}) | where d.r == "PublicScan" and d.p > 100 and d.p == 443 | project ok = true"#,
+    );
+    assert_eq!(rows, [["true"]]);
+}
+
+#[test]
+fn unrelated_types_are_not_compared() {
+    let mut s = Session::new(SessionOptions::default());
+    s.load_dir(&root().join("testdata/defender")).expect("load");
+    let q = r#"DeviceInfo | where OSBuild == "20348""#;
+    let e = match runtime().block_on(s.run(q)) {
+        Ok(_) => panic!("a long compared with a string must be refused"),
+        Err(e) => e,
+    };
+    assert_eq!(e.code_string(), "kql::plan::type_mismatch");
+    let span = e.span().expect("span");
+    assert_eq!(&q[span.start..span.end], "==");
+}

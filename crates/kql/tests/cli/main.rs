@@ -282,6 +282,22 @@ fn cli_runs_the_reference_query_as_csv() {
 }
 
 #[test]
+fn the_same_table_from_two_folders_is_refused() {
+    let out = kql(&[
+        "run",
+        "-c",
+        "DeviceInfo | count",
+        "--data",
+        "testdata/defender",
+        "--data",
+        "testdata/sentinel",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("kql::data::duplicate_table"), "stderr: {stderr}");
+}
+
+#[test]
 fn cli_exit_codes() {
     let failed = kql(&["run", "-c", "DeviceInfo | where Nope == 1", "--data", "testdata/defender"]);
     assert_eq!(failed.status.code(), Some(1));
