@@ -44,7 +44,9 @@ pub trait ExternalDataProvider: Send + Sync {
     ) -> BoxFuture<'a, Result<Vec<RecordBatch>, Box<dyn Error + Send + Sync>>>;
 }
 
-/// Everything a query can refer to besides its own `let`s.
+/// Everything a query can refer to besides its own `let`s. Cloning is
+/// cheap: tables and the session context are shared.
+#[derive(Clone)]
 pub struct Environment {
     /// The DataFusion session that evaluates `materialize` and `toscalar`
     /// while planning, and later runs the plan.

@@ -306,8 +306,26 @@ async fn run_cancellable(
     text: &str,
     columns: Option<u16>,
 ) -> Option<Result<Vec<ResultSet>, QueryError>> {
-    let work = session.run(text);
-    tokio::pin!(work);
+    // The query runs on a runtime of its own, on a clone of the session:
+    // Ctrl-C returns to the prompt at once and abandons that runtime, whose
+    // threads stop at DataFusion's next yield point; a CPU-bound operator
+    // may keep them busy a while, but the next query gets fresh threads
+    // instead of queueing behind it. A finished query hands its `let`s back.
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            return Some(Err(QueryError::Exec {
+                message: format!("cannot start the query's runtime: {e}"),
+                span: kql_syntax::Span::default(),
+            }));
+        }
+    };
+    let mut worker = session.clone();
+    let owned = text.to_string();
+    let mut task = runtime.spawn(async move {
+        let result = worker.run(&owned).await;
+        (worker, result)
+    });
     let interrupt = interrupted();
     tokio::pin!(interrupt);
     let delay = tokio::time::sleep(SPINNER_DELAY);
@@ -316,7 +334,16 @@ async fn run_cancellable(
     let mut spinner: Option<ProgressBar> = None;
     let outcome = loop {
         tokio::select! {
-            result = &mut work => break Some(result),
+            joined = &mut task => break Some(match joined {
+                Ok((worker, result)) => {
+                    *session = worker;
+                    result
+                }
+                Err(e) => Err(QueryError::Exec {
+                    message: format!("the query stopped: {e}"),
+                    span: kql_syntax::Span::default(),
+                }),
+            }),
             () = &mut interrupt => break None,
             () = &mut delay, if !waited => {
                 waited = true;
@@ -327,14 +354,81 @@ async fn run_cancellable(
     if let Some(s) = spinner {
         s.finish_and_clear();
     }
+    if outcome.is_none() {
+        task.abort();
+    }
+    runtime.shutdown_background();
     outcome
 }
 
 /// Resolves at the next Ctrl-C; never, if the signal cannot be watched.
+///
+/// The signal is not read through the runtime: while a query keeps both
+/// workers busy, tokio's signal driver is not polled. A plain thread watches
+/// a counter that the signal handler bumps and wakes this future instead.
 async fn interrupted() {
-    if tokio::signal::ctrl_c().await.is_err() {
+    let Some(watch) = interrupt_watch() else {
         std::future::pending::<()>().await;
+        return;
+    };
+    let seen = watch.count();
+    loop {
+        let notified = watch.notify.notified();
+        if watch.count() != seen {
+            return;
+        }
+        notified.await;
     }
+}
+
+/// Counts SIGINTs and wakes waiters; set up once per process.
+struct InterruptWatch {
+    notify: tokio::sync::Notify,
+}
+
+static INTERRUPTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+impl InterruptWatch {
+    fn count(&self) -> u64 {
+        INTERRUPTS.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+fn interrupt_watch() -> Option<&'static InterruptWatch> {
+    static WATCH: std::sync::OnceLock<Option<&'static InterruptWatch>> = std::sync::OnceLock::new();
+    *WATCH.get_or_init(|| {
+        #[cfg(unix)]
+        {
+            // SAFETY: the handler only bumps an atomic counter, which is
+            // async-signal-safe.
+            let registered = unsafe {
+                signal_hook_registry::register(libc::SIGINT, || {
+                    INTERRUPTS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                })
+            };
+            if registered.is_err() {
+                return None;
+            }
+            let watch: &'static InterruptWatch =
+                Box::leak(Box::new(InterruptWatch { notify: tokio::sync::Notify::new() }));
+            let spawned = std::thread::Builder::new().name("kql-interrupts".into()).spawn(move || {
+                let mut last = watch.count();
+                loop {
+                    std::thread::sleep(Duration::from_millis(25));
+                    let now = watch.count();
+                    if now != last {
+                        last = now;
+                        watch.notify.notify_waiters();
+                    }
+                }
+            });
+            spawned.ok().map(|_| watch)
+        }
+        #[cfg(not(unix))]
+        {
+            None
+        }
+    })
 }
 
 /// Takes over SIGINT for the whole session, so a Ctrl-C that arrives while
@@ -344,6 +438,7 @@ fn catch_interrupts() {
     {
         let _ = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
     }
+    let _ = interrupt_watch();
 }
 
 /// The history file: loaded at start, appended after each input. Failing to

@@ -26,7 +26,9 @@ pub struct SessionOptions {
     pub fetch: FetchOptions,
 }
 
-/// Tables, bindings and a DataFusion context.
+/// Tables, bindings and a DataFusion context. A clone shares the tables and
+/// the context, and has its own copy of the `let`s.
+#[derive(Clone)]
 pub struct Session {
     env: Environment,
     bindings: Bindings,
