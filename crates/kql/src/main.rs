@@ -51,7 +51,7 @@ struct ReplArgs {
 
 #[derive(Args, Default)]
 struct DataArgs {
-    /// A folder of exports; each file is a table named after its stem
+    /// A folder of exports (or one export file); each file is a table named after its stem
     /// (`DeviceInfo.csv` is `DeviceInfo`). Repeatable.
     #[arg(long = "data", value_name = "DIR")]
     data: Vec<PathBuf>,
@@ -121,6 +121,10 @@ fn main() -> ExitCode {
 }
 
 async fn repl(args: ReplArgs) -> u8 {
+    if args.format == Format::Parquet {
+        kql::err_line!("kql: the shell prints table, csv or json; use `kql run -o FILE.parquet` for parquet");
+        return EXIT_USAGE;
+    }
     let session = match open_session(&args.data) {
         Ok(s) => s,
         Err(code) => return code,
@@ -193,7 +197,8 @@ fn open_session(data: &DataArgs) -> Result<Session, u8> {
     options.redirects = redirects;
     let mut session = Session::new(options);
     for dir in &data.data {
-        match session.load_dir(dir) {
+        let loaded = if dir.is_file() { session.load_file(dir, None) } else { session.load_dir(dir) };
+        match loaded {
             Ok(warnings) => {
                 for w in warnings {
                     kql::err_line!("warning: {w}");
@@ -221,7 +226,27 @@ async fn run(args: RunArgs, explain: bool) -> u8 {
         Err(code) => return code,
     };
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
-    let format = args.format.unwrap_or(if to_terminal { Format::Table } else { Format::Csv });
+    // Without `--format`: a table on a terminal, else what the output file's
+    // extension says, else CSV.
+    let by_extension =
+        args.output.as_ref().and_then(|p| p.extension()).and_then(|e| e.to_str()).and_then(|e| {
+            match e.to_ascii_lowercase().as_str() {
+                "json" | "jsonl" => Some(Format::Json),
+                "parquet" => Some(Format::Parquet),
+                "csv" => Some(Format::Csv),
+                _ => None,
+            }
+        });
+    let format =
+        args.format.or(by_extension).unwrap_or(if to_terminal { Format::Table } else { Format::Csv });
+    if args.analyze && !explain {
+        kql::err_line!("kql: `--analyze` goes with `kql explain`");
+        return EXIT_USAGE;
+    }
+    if format == Format::Parquet && args.output.is_none() {
+        kql::err_line!("kql: parquet output needs a file: add `--output PATH.parquet`");
+        return EXIT_USAGE;
+    }
 
     let mut buffer: Vec<u8> = Vec::new();
     let mut results: Vec<(String, ResultSet)> = Vec::new();
@@ -244,12 +269,19 @@ async fn run(args: RunArgs, explain: bool) -> u8 {
     }
 
     let many = results.len() > 1;
+    if many && format == Format::Parquet {
+        kql::err_line!(
+            "kql: a parquet file holds one table, and this run made {}: run one query per file",
+            results.len()
+        );
+        return EXIT_USAGE;
+    }
     for (i, (name, result)) in results.iter().enumerate() {
         if many {
             if i > 0 {
                 let _ = writeln!(buffer);
             }
-            if format != Format::Json {
+            if format == Format::Table {
                 let _ = writeln!(buffer, "# result {} of {} ({name})", i + 1, results.len());
             }
         }

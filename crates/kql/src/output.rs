@@ -63,6 +63,8 @@ pub enum Format {
     Csv,
     /// JSON Lines: one object per row.
     Json,
+    /// Apache Parquet (one result, to a file given with `--output`).
+    Parquet,
 }
 
 /// Kusto's text form of every value in a column.
@@ -121,6 +123,7 @@ pub fn write_result(out: &mut dyn Write, result: &ResultSet, format: Format) -> 
         Format::Table => write_table(out, result),
         Format::Csv => write_csv(out, result),
         Format::Json => write_json(out, result),
+        Format::Parquet => write_parquet(out, result),
     }
 }
 
@@ -169,6 +172,27 @@ fn one_line(s: &str) -> String {
 
 fn display_width(s: &str) -> usize {
     s.chars().filter(|c| *c != '\n' && *c != '\r').count()
+}
+
+/// Apache Parquet, the Arrow columns as they are; each field keeps its KQL
+/// type in the `kql.type` metadata.
+pub fn write_parquet(out: &mut dyn Write, result: &ResultSet) -> io::Result<()> {
+    let schema = match result.batches.first() {
+        Some(b) => b.schema(),
+        None => {
+            let fields: Vec<_> =
+                result.columns.iter().map(|(n, t)| kql_functions::types::kql_field(n.clone(), *t)).collect();
+            std::sync::Arc::new(datafusion::arrow::datatypes::Schema::new(fields))
+        }
+    };
+    let mut buffer = Vec::new();
+    let mut writer = datafusion::parquet::arrow::ArrowWriter::try_new(&mut buffer, schema, None)
+        .map_err(|e| io::Error::other(e.to_string()))?;
+    for batch in &result.batches {
+        writer.write(batch).map_err(|e| io::Error::other(e.to_string()))?;
+    }
+    writer.close().map_err(|e| io::Error::other(e.to_string()))?;
+    out.write_all(&buffer)
 }
 
 /// CSV with a header row; nulls are empty fields.

@@ -295,6 +295,7 @@ fn format_name(format: Format) -> &'static str {
         Format::Table => "table",
         Format::Csv => "csv",
         Format::Json => "json",
+        Format::Parquet => "parquet",
     }
 }
 

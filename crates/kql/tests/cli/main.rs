@@ -298,6 +298,60 @@ fn the_same_table_from_two_folders_is_refused() {
 }
 
 #[test]
+fn output_files_are_written_whole_and_keep_their_permissions() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let parquet = dir.path().join("hits.parquet");
+    let out = kql(&[
+        "run",
+        "queries/defender.kql",
+        "--data",
+        "testdata/defender",
+        "-o",
+        parquet.to_str().expect("utf-8 path"),
+    ]);
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    let bytes = std::fs::read(&parquet).expect("parquet written");
+    assert!(bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"), "a parquet file");
+
+    // A failed run leaves the previous file untouched.
+    let csv = dir.path().join("hits.csv");
+    std::fs::write(&csv, "old\n").expect("seed file");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&csv, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+    }
+    let failed = kql(&[
+        "run",
+        "-c",
+        "DeviceInfo | where Nope",
+        "--data",
+        "testdata/defender",
+        "-o",
+        csv.to_str().expect("path"),
+    ]);
+    assert_eq!(failed.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&csv).expect("read"), "old\n");
+    let ok = kql(&[
+        "run",
+        "-c",
+        "DeviceInfo | count",
+        "--data",
+        "testdata/defender/DeviceInfo.csv",
+        "-o",
+        csv.to_str().expect("path"),
+    ]);
+    assert!(ok.status.success(), "stderr: {}", String::from_utf8_lossy(&ok.stderr));
+    assert_eq!(std::fs::read_to_string(&csv).expect("read"), "Count\n24\n");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&csv).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640, "the replaced file keeps its permissions");
+    }
+}
+
+#[test]
 fn cli_exit_codes() {
     let failed = kql(&["run", "-c", "DeviceInfo | where Nope == 1", "--data", "testdata/defender"]);
     assert_eq!(failed.status.code(), Some(1));
