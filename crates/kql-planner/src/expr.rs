@@ -223,6 +223,13 @@ impl Planner<'_> {
             if matches!(name, "arg_max" | "arg_min" | "argmax" | "argmin") {
                 return invalid!(func.span, "`{name}` is an aggregation: use it in `summarize`");
             }
+            if let Some(why) = known_unsupported(name) {
+                return Err(PlanError::Unsupported {
+                    what: format!("the KQL function `{name}`"),
+                    span: func.span,
+                    help: Some(why.to_string()),
+                });
+            }
             let help = did_you_mean(name, registry::all().map(|d| d.name));
             return Err(PlanError::UnknownFunction { name: name.to_string(), span: func.span, help });
         };
@@ -545,6 +552,44 @@ impl Planner<'_> {
         }
         self.is_tabular(expr)
     }
+}
+
+/// KQL functions that exist but that kql does not run, with the reason, so
+/// that they are not reported as typos.
+pub(crate) fn known_unsupported(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "ingestion_time" => "exports do not record when Kusto ingested a row",
+        "geo_info_from_ip_address" => "it needs Microsoft's IP geolocation data",
+        "current_cluster_endpoint"
+        | "current_database"
+        | "current_principal"
+        | "current_principal_details"
+        | "current_principal_is_member_of"
+        | "cursor_after"
+        | "cursor_before_or_at"
+        | "cursor_current"
+        | "extent_id"
+        | "extent_tags"
+        | "estimate_data_size" => "it describes a Kusto cluster, which a local run does not have",
+        "FileProfile" | "DeviceFromIP" | "AssignedIPAddresses" | "SeenBy" => {
+            "it is a Defender XDR service function that looks data up in Microsoft's cloud"
+        }
+        "hash" | "hash_md5" | "hash_sha1" | "hash_sha256" | "hash_xxhash64" | "hash_combine"
+        | "hash_many" => "hash functions are not implemented yet",
+        "percentile" | "percentiles" | "percentiles_array" | "percentilew" | "percentilesw" | "tdigest"
+        | "tdigest_merge" | "hll" | "hll_merge" | "dcount_hll" => {
+            "percentile and sketch aggregations are not implemented yet"
+        }
+        "series_decompose"
+        | "series_decompose_anomalies"
+        | "series_fir"
+        | "series_iir"
+        | "series_fit_line"
+        | "series_stats"
+        | "series_outliers" => "series functions are not implemented yet (nor `make-series`)",
+        name if name.starts_with("geo_") => "geospatial functions are not implemented yet",
+        _ => return None,
+    })
 }
 
 /// Whether Kusto compares values of these two types.

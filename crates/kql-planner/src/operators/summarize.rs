@@ -103,6 +103,13 @@ impl Planner<'_> {
             return invalid!(expr.span, "`summarize` needs an aggregation function here, such as `count()`");
         };
         let Some(def) = registry::lookup(&func.node) else {
+            if let Some(why) = crate::expr::known_unsupported(&func.node) {
+                return Err(PlanError::Unsupported {
+                    what: format!("the KQL function `{}`", func.node),
+                    span: func.span,
+                    help: Some(why.to_string()),
+                });
+            }
             let help = did_you_mean(
                 &func.node,
                 registry::all().filter(|d| d.kind == FunctionKind::Aggregate).map(|d| d.name),

@@ -128,3 +128,20 @@ fn unrelated_types_are_not_compared() {
     let span = e.span().expect("span");
     assert_eq!(&q[span.start..span.end], "==");
 }
+
+#[test]
+fn known_functions_we_do_not_run_are_named_as_such() {
+    let mut s = Session::new(SessionOptions::default());
+    for q in ["print ingestion_time()", "print x = 1 | summarize percentile(x, 50)"] {
+        let e = match runtime().block_on(s.run(q)) {
+            Ok(_) => panic!("{q} must be refused"),
+            Err(e) => e,
+        };
+        assert_eq!(e.code_string(), "kql::unsupported::feature", "{q}");
+        let span = e.span().expect("span");
+        assert!(
+            ["ingestion_time", "percentile"].contains(&&q[span.start..span.end]),
+            "{q}: points at the name"
+        );
+    }
+}
