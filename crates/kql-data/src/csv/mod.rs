@@ -137,16 +137,11 @@ pub(crate) fn open_csv(
         Some(_) => {}
     }
 
-    let table = CsvTable::new(path, columns)?;
+    let table = Arc::new(CsvTable::new(path, columns)?);
     let schema = table.schema.clone();
+    table.prefetch_layout();
     Ok((
-        LoadedTable {
-            name: name.to_string(),
-            path: path.to_path_buf(),
-            flavor,
-            schema,
-            provider: Arc::new(table),
-        },
+        LoadedTable { name: name.to_string(), path: path.to_path_buf(), flavor, schema, provider: table },
         warnings,
     ))
 }
@@ -259,6 +254,24 @@ impl CsvTable {
             columns: columns.into(),
             layout: Mutex::new(None),
         })
+    }
+
+    /// Starts the layout pass of a large file on a thread of its own, so
+    /// that it overlaps with planning and with the scans of other tables
+    /// instead of delaying this table's first scan. The pass runs under the
+    /// cache's lock: a scan that needs it first waits for it, and nothing is
+    /// computed twice. Small files are left to their first scan.
+    fn prefetch_layout(self: &Arc<Self>) {
+        const PREFETCH_MIN_BYTES: u64 = 32 << 20;
+        let large = std::fs::metadata(&self.path).is_ok_and(|m| m.len() >= PREFETCH_MIN_BYTES);
+        if !large {
+            return;
+        }
+        let table = Arc::clone(self);
+        // A failed pass is cached like any other and reported by the scan.
+        let _ = std::thread::Builder::new().name("kql-csv-layout".into()).spawn(move || {
+            let _ = table.layout();
+        });
     }
 
     /// The layout pass, run on the first scan and again whenever the file's
