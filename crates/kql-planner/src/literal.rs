@@ -88,43 +88,11 @@ fn to_json(value: &DynValue) -> serde_json::Value {
     }
 }
 
-/// Parses the datetime forms Kusto accepts most often: `YYYY-MM-DD`, then
-/// optionally `T` or a space and `hh:mm[:ss[.f{1,7}]]`, then optionally `Z`.
-/// Returns nanoseconds since the Unix epoch.
+/// Parses a datetime as `datetime(...)` and `todatetime` read it (ISO 8601
+/// with optional offset, the US `M/d/yyyy` form, RFC 2822). Returns
+/// nanoseconds since the Unix epoch, UTC.
 pub fn parse_datetime(text: &str) -> Option<i64> {
-    let t = text.trim();
-    let t = t.strip_suffix('Z').or_else(|| t.strip_suffix('z')).unwrap_or(t);
-    let (date, time) = match t.find(['T', 't', ' ']) {
-        Some(i) => (&t[..i], t[i + 1..].trim()),
-        None => (t, ""),
-    };
-    let mut parts = date.split('-');
-    let year: i64 = parts.next()?.parse().ok()?;
-    let month: u32 = parts.next()?.parse().ok()?;
-    let day: u32 = parts.next()?.parse().ok()?;
-    if parts.next().is_some() {
-        return None;
-    }
-    let date = chrono::NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
-    let (mut h, mut m, mut s, mut frac_ns) = (0u32, 0u32, 0u32, 0i64);
-    if !time.is_empty() {
-        let (hms, frac) = time.split_once('.').unwrap_or((time, ""));
-        let mut hms = hms.split(':');
-        h = hms.next()?.parse().ok()?;
-        m = hms.next()?.parse().ok()?;
-        s = match hms.next() {
-            Some(x) => x.parse().ok()?,
-            None => 0,
-        };
-        if hms.next().is_some() || frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        if !frac.is_empty() {
-            frac_ns = format!("{frac:0<9}").parse().ok()?;
-        }
-    }
-    let dt = date.and_hms_opt(h, m, s)?;
-    dt.and_utc().timestamp_nanos_opt()?.checked_add(frac_ns)
+    kql_functions::convert::parse_datetime(text)
 }
 
 /// Kusto's text form of a datetime: `2024-05-01T10:11:12.1234567Z`.

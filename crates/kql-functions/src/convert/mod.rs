@@ -3,6 +3,7 @@
 
 mod conditional;
 pub(crate) mod text;
+pub use text::parse_datetime;
 mod to_string;
 mod to_type;
 

@@ -209,7 +209,7 @@ impl Cur<'_> {
 /// A datetime in ISO 8601 (`2024-05-01`, `2024-05-01 10:11:12.1234567`,
 /// `2024-05-01T10:11:12Z`, with an optional `+hh:mm` offset) or RFC 2822
 /// form, as nanoseconds since the Unix epoch in UTC.
-pub(crate) fn parse_datetime(s: &str) -> Option<i64> {
+pub fn parse_datetime(s: &str) -> Option<i64> {
     let t = s.trim();
     if let Some(v) = parse_iso(t).or_else(|| parse_us(t)) {
         return Some(v);
