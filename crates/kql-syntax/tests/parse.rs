@@ -236,11 +236,12 @@ fn unexpected(src: &str) -> (String, String, kql_syntax::Span, Option<String>) {
 }
 
 #[test]
-fn missing_predicate_points_at_the_end() {
+fn missing_predicate_points_at_the_last_token() {
     let e = err("T | where");
     assert_eq!(code(&e), "kql::syntax::unexpected_token");
     let (expected, found, span, _) = unexpected("T | where");
-    assert_eq!((expected.as_str(), found.as_str(), span), ("an expression", "end of input", (9..9).into()));
+    // The text ends early: the error underlines its last token, `where`.
+    assert_eq!((expected.as_str(), found.as_str(), span), ("an expression", "end of input", (4..9).into()));
     let (expected, found, span, _) = unexpected("T | where x > | take 1");
     assert_eq!((expected.as_str(), found.as_str(), span), ("an expression", "|", (14..15).into()));
 }

@@ -109,9 +109,23 @@ pub(crate) fn token_at(src: &str, at: usize) -> (String, Span) {
     let rest = src.get(at..).unwrap_or("");
     let len = token_len(rest);
     if len == 0 {
-        return ("end of input".into(), Span::new(src.len(), src.len()));
+        return ("end of input".into(), last_token(src));
     }
     (rest[..len].to_string(), Span::new(at, at + len))
+}
+
+/// The last token of `src` (trailing whitespace and comments aside are not
+/// skipped: whitespace only), so that an error at the end of the text points
+/// at what the text ends with rather than at an empty spot after it.
+fn last_token(src: &str) -> Span {
+    let end = src.trim_end().len();
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let start = match src[..end].chars().next_back() {
+        Some(c) if word(c) => src[..end].trim_end_matches(word).len(),
+        Some(c) => end - c.len_utf8(),
+        None => return Span::new(src.len(), src.len()),
+    };
+    Span::new(start, end)
 }
 
 /// Byte length of the token at the start of `rest` (0 at the end).
@@ -174,7 +188,10 @@ mod tests {
     fn tokens_for_messages() {
         assert_eq!(token_at("a | wher x", 4), ("wher".into(), Span::new(4, 8)));
         assert_eq!(token_at("x == 1", 2), ("==".into(), Span::new(2, 4)));
-        assert_eq!(token_at("abc", 3), ("end of input".into(), Span::new(3, 3)));
+        assert_eq!(token_at("abc", 3), ("end of input".into(), Span::new(0, 3)));
+        assert_eq!(token_at("T | take  ", 10), ("end of input".into(), Span::new(4, 8)));
+        assert_eq!(token_at("f(a,", 4), ("end of input".into(), Span::new(3, 4)));
+        assert_eq!(token_at("", 0), ("end of input".into(), Span::new(0, 0)));
         assert_eq!(token_at("'ab' x", 0), ("'ab'".into(), Span::new(0, 4)));
         assert_eq!(token_at("12.5d,", 0), ("12.5d".into(), Span::new(0, 5)));
     }
