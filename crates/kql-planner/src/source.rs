@@ -73,7 +73,8 @@ impl Planner<'_> {
             let help = did_you_mean(&name.node, names.iter().copied()).or_else(|| {
                 if self.env.tables.is_empty() {
                     Some(
-                        "no tables are loaded: pass `--data DIR` with exports such as `DeviceInfo.csv`"
+                        "no tables are loaded: pass `--data DIR` with exports such as `DeviceInfo.csv` \
+                         (files ending in .csv, .json, .jsonl or .parquet)"
                             .into(),
                     )
                 } else {
