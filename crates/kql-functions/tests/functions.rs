@@ -604,3 +604,112 @@ async fn extremes_and_dynamic_builders() {
     assert_eq!(eval1("gettype", vec![span("1s")]).await, "timespan");
     assert_eq!(eval1("gettype", vec![dynamic("[1, 2, 3]")]).await, "array");
 }
+
+#[tokio::test]
+async fn made_datetimes_and_timespans() {
+    assert_eq!(eval1("make_datetime", vec![long(2017), long(10), long(1)]).await, "2017-10-01T00:00:00");
+    assert_eq!(
+        eval1("make_datetime", vec![long(2017), long(10), long(1), long(12), long(10)]).await,
+        "2017-10-01T12:10:00"
+    );
+    assert_eq!(
+        eval1("make_datetime", vec![long(2017), long(10), long(1), long(12), long(11), real(0.1234567)])
+            .await,
+        "2017-10-01T12:11:00.123456700"
+    );
+    assert_eq!(eval1("make_datetime", vec![long(2017), long(2), long(30)]).await, "<null>");
+    let ts = call("make_timespan", vec![long(1), long(12), long(30), real(55.123)]);
+    assert_eq!(ts.ty, ScalarType::TimeSpan);
+    let text = call("tostring", vec![Arg::expr(ts.expr, ScalarType::TimeSpan)]);
+    assert_eq!(run(one_row(), vec![text.expr]).await.0[0][0], "1.12:30:55.1230000");
+    let short = call(
+        "strcat",
+        vec![Arg::expr(call("make_timespan", vec![long(1), long(30)]).expr, ScalarType::TimeSpan)],
+    );
+    assert_eq!(run(one_row(), vec![short.expr]).await.0[0][0], "01:30:00");
+}
+
+#[tokio::test]
+async fn more_string_functions() {
+    let id = "82b8be2d-dfa7-4bd1-8f63-24ad26d31449";
+    assert_eq!(
+        eval1("extract_all", vec![s(r"(\d+)"), s("a set of numbers: 123, 567 and 789")]).await,
+        r#"["123","567","789"]"#
+    );
+    assert_eq!(
+        eval1("extract_all", vec![s(r"(\w)(\w+)(\w)"), dynamic("[1,3]"), s(id)]).await,
+        r#"[["8","d"],["d","7"],["4","1"],["8","3"],["2","9"]]"#
+    );
+    assert_eq!(eval1("extract_all", vec![s(r"(\d+)"), s("none")]).await, "<null>");
+    assert_eq!(call("extract_all", vec![s(r"(\d+)"), s("x")]).ty, ScalarType::Dynamic);
+    assert_eq!(eval1("string_size", vec![s("qwerty")]).await, "6");
+    assert_eq!(eval1("string_size", vec![s("⒦⒰⒮⒯⒪")]).await, "15");
+    assert_eq!(
+        eval1("hash_sha256", vec![s("World")]).await,
+        "78ae647dc5544d227130a0682a51e30bc7777fbb6d8a8f17007463a3ecd1d524"
+    );
+    assert_eq!(eval1("translate", vec![s("krasp"), s("otsku"), s("spark")]).await, "kusto");
+    assert_eq!(eval1("translate", vec![s("abc"), s("x"), s("abc")]).await, "xxx");
+    assert_eq!(
+        eval1(
+            "replace_strings",
+            vec![
+                s("A magic trick can turn a cat into a dog"),
+                dynamic(r#"["cat","dog"]"#),
+                dynamic(r#"["dog","pigeon"]"#)
+            ]
+        )
+        .await,
+        "A magic trick can turn a dog into a pigeon"
+    );
+    assert_eq!(eval1("unicode_codepoints_from_string", vec![s("⒦⒰⒮⒯⒪")]).await, "[9382,9392,9390,9391,9386]");
+    assert_eq!(
+        eval1("unicode_codepoints_to_string", vec![long(75), long(117), long(115), long(116), long(111)])
+            .await,
+        "Kusto"
+    );
+    assert_eq!(
+        eval1("unicode_codepoints_to_string", vec![dynamic("[75,117,115]"), long(116), long(111)]).await,
+        "Kusto"
+    );
+}
+
+#[tokio::test]
+async fn ipv4_in_text() {
+    let log = "05:04:54 127.0.0.1 GET /favicon.ico 404";
+    assert_eq!(eval1("has_ipv4", vec![s(log), s("127.0.0.1")]).await, "true");
+    assert_eq!(
+        eval1("has_ipv4", vec![s("05:04:54127.0.0.1 GET /favicon.ico 404"), s("127.0.0.1")]).await,
+        "false"
+    );
+    assert_eq!(eval1("has_ipv4_prefix", vec![s(log), s("127.0.")]).await, "true");
+    assert_eq!(eval1("has_ipv4_prefix", vec![s(log), s("127.0")]).await, "false");
+    assert_eq!(eval1("has_any_ipv4", vec![s(log), s("127.0.0.1"), s("127.0.0.2")]).await, "true");
+    assert_eq!(eval1("has_any_ipv4", vec![s(log), dynamic(r#"["127.0.0.1","127.0.0.2"]"#)]).await, "true");
+    assert_eq!(
+        eval1(
+            "has_any_ipv4",
+            vec![s("05:04:54 127.0.0.256 GET"), dynamic(r#"["127.0.0.256","192.168.1.1"]"#)]
+        )
+        .await,
+        "false"
+    );
+    assert_eq!(eval1("has_any_ipv4_prefix", vec![s(log), dynamic(r#"["127.0.","192.168."]"#)]).await, "true");
+    assert_eq!(eval1("has_any_ipv4_prefix", vec![s(log), s("10."), s("192.")]).await, "false");
+
+    let batch = strings(&[("msg", ScalarType::String, vec![Some(log), Some("from 10.1.2.3."), None])]);
+    let t = call("has_any_ipv4_prefix", vec![c("msg", ScalarType::String), s("10."), s("127.")]);
+    assert_eq!(run(batch, vec![t.expr]).await.0[0], ["true", "true", "false"]);
+}
+
+#[tokio::test]
+async fn count_distinct_is_exact() {
+    let batch = strings(&[("x", ScalarType::String, vec![Some("a"), Some("b"), Some("a"), None, Some("c")])]);
+    let t = call("count_distinct", vec![c("x", ScalarType::String)]);
+    let ctx = SessionContext::new();
+    let df =
+        ctx.read_batch(batch).expect("read").aggregate(vec![], vec![t.expr.alias("n")]).expect("aggregate");
+    let out = df.collect().await.expect("collect");
+    let n = out[0].column(0).as_any().downcast_ref::<Int64Array>().expect("a long").value(0);
+    assert_eq!(n, 3);
+}

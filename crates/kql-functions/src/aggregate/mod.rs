@@ -128,6 +128,12 @@ fn build_dcount(_: &CallContext, args: Vec<Arg>) -> Result<Typed, FnError> {
     Ok(Typed::new(agg::count_distinct(v), ScalarType::Long))
 }
 
+fn build_count_distinct(_: &CallContext, args: Vec<Arg>) -> Result<Typed, FnError> {
+    arity(&args, 1, Some(1))?;
+    let (v, _) = expr_arg(&args, 0)?;
+    Ok(Typed::new(agg::count_distinct(v), ScalarType::Long))
+}
+
 fn build_dcountif(_: &CallContext, args: Vec<Arg>) -> Result<Typed, FnError> {
     arity(&args, 2, Some(3))?;
     let (v, _) = expr_arg(&args, 0)?;
@@ -222,6 +228,12 @@ pub(crate) const FUNCTIONS: &[FunctionDef] = &[
         "dcount(expr [, accuracy])",
         "Number of distinct values; exact here (Kusto estimates), `accuracy` is ignored.",
         build_dcount
+    ),
+    def!(
+        "count_distinct",
+        "count_distinct(expr)",
+        "Exact number of distinct non-null values.",
+        build_count_distinct
     ),
     def!(
         "dcountif",

@@ -3,6 +3,7 @@
 
 mod diff;
 mod format;
+mod make;
 mod now;
 pub(crate) mod parts;
 
@@ -131,6 +132,18 @@ pub(crate) const FUNCTIONS: &[FunctionDef] = &[
         "format_timespan(timespan, format)",
         "A timespan as text in a format such as `dd.hh:mm:ss.FF`.",
         format::build_format_timespan
+    ),
+    def!(
+        "make_datetime",
+        "make_datetime(year, month, day [, hour, minute [, second]])",
+        "The datetime of the given date and time of day (seconds may have a fraction); null when a part is out of range.",
+        make::build_make_datetime
+    ),
+    def!(
+        "make_timespan",
+        "make_timespan([day,] hour, minute [, second])",
+        "The timespan of the given parts: two or three arguments start at the hour, four start at the day; null when a part is out of range.",
+        make::build_make_timespan
     ),
     def!(
         "unixtime_seconds_todatetime",

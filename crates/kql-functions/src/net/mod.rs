@@ -1,6 +1,7 @@
 //! Network address functions.
 
 mod ipv4;
+mod text;
 
 use crate::registry::FunctionDef;
 use crate::registry::FunctionKind::Scalar;
@@ -54,5 +55,29 @@ pub(crate) const FUNCTIONS: &[FunctionDef] = &[
         "format_ipv4_mask(ip [, prefix])",
         "An IPv4 address, masked, as `a.b.c.d/prefix`; \"\" when invalid.",
         ipv4::build_format_ipv4_mask
+    ),
+    def!(
+        "has_ipv4",
+        "has_ipv4(source, ip_address)",
+        "Whether the text holds the IPv4 address, delimited by characters other than letters, digits and dots.",
+        text::build_has_ipv4
+    ),
+    def!(
+        "has_ipv4_prefix",
+        "has_ipv4_prefix(source, ip_address_prefix)",
+        "Whether the text holds an IPv4 address starting with the prefix (a whole address, or leading octets ending in a dot such as `192.168.`).",
+        text::build_has_ipv4_prefix
+    ),
+    def!(
+        "has_any_ipv4",
+        "has_any_ipv4(source, ip_address [, ...])",
+        "Whether the text holds any of the IPv4 addresses (strings or dynamic arrays of them).",
+        text::build_has_any_ipv4
+    ),
+    def!(
+        "has_any_ipv4_prefix",
+        "has_any_ipv4_prefix(source, ip_address_prefix [, ...])",
+        "Whether the text holds an IPv4 address starting with any of the prefixes (strings or dynamic arrays of them).",
+        text::build_has_any_ipv4_prefix
     ),
 ];

@@ -1,6 +1,7 @@
 //! String functions and the string operators.
 
 mod basic;
+mod chars;
 mod encoding;
 mod ops;
 mod parse;
@@ -66,6 +67,42 @@ pub(crate) const FUNCTIONS: &[FunctionDef] = &[
         basic::build_replace_string
     ),
     def!(
+        "replace_strings",
+        "replace_strings(text, lookups, rewrites)",
+        "Every occurrence of each string of the `lookups` array replaced by the string at the same place in `rewrites`; where matches overlap, the earlier lookup wins.",
+        chars::build_replace_strings
+    ),
+    def!(
+        "translate",
+        "translate(searchList, replacementList, source)",
+        "Each character of `searchList` replaced by the character at the same place in `replacementList` (its last one when shorter; deleted when empty).",
+        chars::build_translate
+    ),
+    def!(
+        "string_size",
+        "string_size(source)",
+        "Number of bytes of the string in UTF-8.",
+        chars::build_string_size
+    ),
+    def!(
+        "hash_sha256",
+        "hash_sha256(source)",
+        "The SHA-256 digest of the value's UTF-8 text, as lower-case hex.",
+        chars::build_hash_sha256
+    ),
+    def!(
+        "unicode_codepoints_from_string",
+        "unicode_codepoints_from_string(source)",
+        "The Unicode code points of the string's characters, as a dynamic array.",
+        chars::build_unicode_codepoints_from_string
+    ),
+    def!(
+        "unicode_codepoints_to_string",
+        "unicode_codepoints_to_string(values [, ...])",
+        "The string of the given Unicode code points (integers or dynamic arrays of them); null when one is not a valid code point.",
+        chars::build_unicode_codepoints_to_string
+    ),
+    def!(
         "split",
         "split(source, delimiter [, requestedIndex])",
         "The parts of a string between delimiters, as a dynamic array (only part `requestedIndex` when given).",
@@ -76,6 +113,12 @@ pub(crate) const FUNCTIONS: &[FunctionDef] = &[
         "extract(regex, captureGroup, source [, typeof(T)])",
         "The given capture group of the first regex match, optionally converted; \"\" (or null when typed) when there is no match.",
         regex::build_extract
+    ),
+    def!(
+        "extract_all",
+        "extract_all(regex, [captureGroups,] source)",
+        "Every regex match as a dynamic array: one string per match for a single group, an array per match for several (`captureGroups` picks groups by number or name); null when nothing matches.",
+        regex::build_extract_all
     ),
     def!(
         "replace_regex",

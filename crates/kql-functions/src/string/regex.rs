@@ -1,17 +1,22 @@
-//! Regular-expression functions: `extract`, `replace_regex`, `trim`,
-//! `trim_start`, `trim_end`. KQL regexes are RE2 syntax, which the `regex`
+//! Regular-expression functions: `extract`, `extract_all`, `replace_regex`,
+//! `trim`, `trim_start`, `trim_end`. KQL regexes are RE2 syntax, which the `regex`
 //! crate reads the same way for everything hunting queries use.
+
+use std::fmt::Write;
 
 use datafusion::arrow::array::{ArrayRef, StringBuilder};
 use datafusion::common::{Result, exec_datafusion_err};
-use datafusion::logical_expr::Expr;
+use datafusion::logical_expr::{Expr, lit};
 use kql_syntax::ast::ScalarType;
 use regex::Regex;
 
 use super::basic::{int_arg_or, text_arg};
 use crate::json::scan::Elem;
 use crate::json::value::TypedBuilder;
-use crate::registry::{Arg, CallContext, FnError, Typed, arity, const_string, expr_arg, invalid, type_arg};
+use crate::json::write_json_string;
+use crate::registry::{
+    Arg, CallContext, FnError, Typed, arity, const_string, expr_arg, invalid, type_arg, typed_arg,
+};
 use crate::udf::{Call, KqlUdf, StrArg, arc, i64_arg};
 
 /// Compiles a KQL regex.
@@ -70,6 +75,96 @@ pub(crate) fn build_extract(_: &CallContext, args: Vec<Arg>) -> Result<Typed, Fn
     let call_args = vec![check_constant_regex(&args, 0)?, int_arg_or(&args, 1, 0)?, text_arg(&args, 2)?];
     let e = KqlUdf::new("extract", ty, eval_extract).call(call_args);
     Ok(Typed::new(e, ty))
+}
+
+/// The capture groups `extract_all` reports: those named in `spec` (a JSON
+/// array of 1-based numbers or group names), or every group of the regex
+/// when `spec` is empty. A regex without groups reports the whole match.
+fn selected_groups(re: &Regex, spec: &str) -> Result<Vec<usize>> {
+    if spec.trim().is_empty() {
+        let n = re.captures_len() - 1;
+        return Ok(if n == 0 { vec![0] } else { (1..=n).collect() });
+    }
+    let items: Vec<serde_json::Value> = match serde_json::from_str(spec) {
+        Ok(serde_json::Value::Array(items)) => items,
+        _ => return Err(exec_datafusion_err!("captureGroups must be a dynamic array, got `{spec}`")),
+    };
+    let groups = items
+        .iter()
+        .map(|item| match item {
+            serde_json::Value::Number(n) => {
+                n.as_u64().and_then(|g| usize::try_from(g).ok()).filter(|g| *g >= 1 && *g < re.captures_len())
+            }
+            serde_json::Value::String(name) => re.capture_names().position(|c| c == Some(name.as_str())),
+            _ => None,
+        })
+        .collect::<Option<Vec<usize>>>();
+    match groups {
+        Some(g) if !g.is_empty() => Ok(g),
+        _ => Err(exec_datafusion_err!("captureGroups `{spec}` names a group the regex does not have")),
+    }
+}
+
+/// Every match of `re` in `text` as a JSON array: one string per match for
+/// a single group, an array of strings per match for several; `None` when
+/// nothing matches. A group that took no part in a match gives "".
+fn extract_all(re: &Regex, groups: &[usize], text: &str, out: &mut impl Write) -> bool {
+    let mut any = false;
+    for caps in re.captures_iter(text) {
+        let _ = out.write_char(if any { ',' } else { '[' });
+        any = true;
+        if groups.len() > 1 {
+            let _ = out.write_char('[');
+        }
+        for (n, g) in groups.iter().enumerate() {
+            if n > 0 {
+                let _ = out.write_char(',');
+            }
+            write_json_string(caps.get(*g).map_or("", |m| m.as_str()), out);
+        }
+        if groups.len() > 1 {
+            let _ = out.write_char(']');
+        }
+    }
+    if any {
+        let _ = out.write_char(']');
+    }
+    any
+}
+
+fn eval_extract_all(call: &Call) -> Result<ArrayRef> {
+    let pattern = StrArg::new(call.arg(0)?)?;
+    let spec = StrArg::new(call.arg(1)?)?;
+    let source = StrArg::new(call.arg(2)?)?;
+    let mut out = StringBuilder::with_capacity(call.rows, call.rows * 32);
+    let mut cache = RegexCache(None);
+    let mut groups: Option<(String, String, Vec<usize>)> = None;
+    for i in 0..call.rows {
+        let (p, g) = (pattern.text(i), spec.text(i));
+        let re = cache.get(p)?;
+        if groups.as_ref().is_none_or(|(gp, gs, _)| gp != p || gs != g) {
+            groups = Some((p.to_string(), g.to_string(), selected_groups(re, g)?));
+        }
+        let selected = groups.as_ref().map_or(&[][..], |(_, _, v)| v.as_slice());
+        if extract_all(re, selected, source.text(i), &mut out) {
+            out.append_value("");
+        } else {
+            out.append_null();
+        }
+    }
+    Ok(arc(out.finish()))
+}
+
+pub(crate) fn build_extract_all(_: &CallContext, args: Vec<Arg>) -> Result<Typed, FnError> {
+    arity(&args, 2, Some(3))?;
+    let spec = if args.len() == 3 {
+        typed_arg(&args, 1, &[ScalarType::Dynamic], "a dynamic array of capture groups")?.0
+    } else {
+        lit("")
+    };
+    let call_args = vec![check_constant_regex(&args, 0)?, spec, text_arg(&args, args.len() - 1)?];
+    let e = KqlUdf::new("extract_all", ScalarType::Dynamic, eval_extract_all).call(call_args);
+    Ok(Typed::new(e, ScalarType::Dynamic))
 }
 
 /// KQL's rewrite syntax (`\1` for a group) in the `regex` crate's (`${1}`).
@@ -168,5 +263,42 @@ mod tests {
         assert_eq!(rewrite_template(r"<\1>-$x"), "<${1}>-$$x");
         let re = compile(r"(\w+)@(\w+)").expect("valid");
         assert_eq!(re.replace_all("a@b c@d", rewrite_template(r"\2 at \1").as_str()), "b at a d at c");
+    }
+
+    fn all(pattern: &str, spec: &str, text: &str) -> Option<String> {
+        let re = compile(pattern).expect("valid");
+        let groups = selected_groups(&re, spec).expect("valid groups");
+        let mut out = String::new();
+        extract_all(&re, &groups, text, &mut out).then_some(out)
+    }
+
+    #[test]
+    fn extract_all_like_the_docs() {
+        let id = "82b8be2d-dfa7-4bd1-8f63-24ad26d31449";
+        assert_eq!(
+            all(r"(\d+)", "", "a set of numbers: 123, 567 and 789").as_deref(),
+            Some(r#"["123","567","789"]"#)
+        );
+        assert_eq!(
+            all(r"([\da-f]{2})", "", id).as_deref(),
+            Some(r#"["82","b8","be","2d","df","a7","4b","d1","8f","63","24","ad","26","d3","14","49"]"#)
+        );
+        assert_eq!(
+            all(r"(\w)(\w+)(\w)", "", id).as_deref(),
+            Some(
+                r#"[["8","2b8be2","d"],["d","fa","7"],["4","bd","1"],["8","f6","3"],["2","4ad26d3144","9"]]"#
+            )
+        );
+        assert_eq!(
+            all(r"(\w)(\w+)(\w)", "[1,3]", id).as_deref(),
+            Some(r#"[["8","d"],["d","7"],["4","1"],["8","3"],["2","9"]]"#)
+        );
+        assert_eq!(
+            all(r"(?P<first>\w)(?P<middle>\w+)(?P<last>\w)", r#"["first","last"]"#, id).as_deref(),
+            Some(r#"[["8","d"],["d","7"],["4","1"],["8","3"],["2","9"]]"#)
+        );
+        assert_eq!(all(r"(\d+)", "", "no digits"), None);
+        let re = compile(r"(\d)").expect("valid");
+        assert!(selected_groups(&re, "[2]").is_err());
     }
 }
