@@ -61,6 +61,10 @@ struct DataArgs {
     /// Force the table layout of loaded files instead of reading it from their header.
     #[arg(long = "schema", value_name = "defender|sentinel")]
     schema: Option<String>,
+    /// The time `now()` and `ago()` start from, to replay a hunt over old
+    /// exports (for example `2024-05-03` or `2024-05-03T12:00:00Z`).
+    #[arg(long = "now", value_name = "DATETIME")]
+    now: Option<String>,
 }
 
 #[derive(Args)]
@@ -180,6 +184,15 @@ fn open_session(data: &DataArgs) -> Result<Session, u8> {
             Ok(f) => options.flavor = Some(f),
             Err(_) => {
                 kql::err_line!("kql: `--schema` takes `defender` or `sentinel`, not `{s}`");
+                return Err(EXIT_USAGE);
+            }
+        }
+    }
+    if let Some(text) = &data.now {
+        match kql_planner::literal::parse_datetime(text) {
+            Some(ns) => options.now = Some(ns),
+            None => {
+                kql::err_line!("kql: `--now` takes a datetime such as 2024-05-03T12:00:00Z, not `{text}`");
                 return Err(EXIT_USAGE);
             }
         }

@@ -24,6 +24,10 @@ pub struct SessionOptions {
     pub redirects: Redirects,
     /// Timeouts and size caps for `externaldata`.
     pub fetch: FetchOptions,
+    /// What `now()` and `ago()` take as the current time (nanoseconds since
+    /// the Unix epoch), for replaying a hunt over old exports; `None` is the
+    /// clock.
+    pub now: Option<i64>,
 }
 
 /// Tables, bindings and a DataFusion context. A clone shares the tables and
@@ -153,8 +157,7 @@ impl Session {
         // Plan against a copy of the bindings: a failed query leaves the
         // session's `let`s as they were.
         let mut bindings = self.bindings.clone();
-        let planned =
-            Planner::new(&self.env).plan_query(&query, &mut bindings).await.map_err(QueryError::Plan)?;
+        let planned = self.planner().plan_query(&query, &mut bindings).await.map_err(QueryError::Plan)?;
         let mut results = Vec::new();
         for statement in planned {
             let columns = statement
@@ -173,14 +176,20 @@ impl Session {
         Ok(results)
     }
 
+    fn planner(&self) -> Planner<'_> {
+        match self.options.now {
+            Some(now) => Planner::with_now(&self.env, now),
+            None => Planner::new(&self.env),
+        }
+    }
+
     /// The optimized logical and physical plans of each query statement;
     /// with `analyze`, the physical plan is run and annotated with its
     /// metrics (rows, time, memory per operator).
     pub async fn explain(&mut self, text: &str, analyze: bool) -> Result<Vec<String>, QueryError> {
         let query = kql_syntax::parse(text).map_err(QueryError::Syntax)?;
         let mut bindings = self.bindings.clone();
-        let planned =
-            Planner::new(&self.env).plan_query(&query, &mut bindings).await.map_err(QueryError::Plan)?;
+        let planned = self.planner().plan_query(&query, &mut bindings).await.map_err(QueryError::Plan)?;
         let mut out = Vec::new();
         for statement in planned {
             let df = self

@@ -67,6 +67,9 @@ pub(crate) struct Case {
     pub skip: Option<String>,
     /// How long the case may run.
     pub timeout: Duration,
+    /// What `now()` and `ago()` start from (ns since the Unix epoch), so that
+    /// a detection using `ago(7d)` gives the same result on old sample logs.
+    pub now: Option<i64>,
     /// A mistake in the case's settings; the case fails with it.
     pub problem: Option<String>,
 }
@@ -93,6 +96,8 @@ struct CaseConfig {
     skip: Option<String>,
     /// Seconds.
     timeout: Option<u64>,
+    /// The current time for `now()` and `ago()`, e.g. "2024-05-03T00:00:00Z".
+    now: Option<String>,
 }
 
 /// Flags of one documentation case (see the conformance README).
@@ -215,6 +220,7 @@ fn make_case(file: &Path, dir: &Path, folder: &Folder, timeout: Duration) -> Cas
         from_docs: false,
         skip: None,
         timeout,
+        now: None,
         problem: None,
     };
     let mut problems = Vec::new();
@@ -263,6 +269,12 @@ fn apply_config(case: &mut Case, settings: &CaseConfig, dir: &Path, problems: &m
     }
     if let Some(secs) = settings.timeout {
         case.timeout = Duration::from_secs(secs);
+    }
+    if let Some(text) = &settings.now {
+        match kql_planner::literal::parse_datetime(text) {
+            Some(ns) => case.now = Some(ns),
+            None => case.problem = Some(format!("`now` in kql-test.toml takes a datetime, not `{text}`")),
+        }
     }
 }
 
@@ -352,6 +364,10 @@ fn apply_directives(case: &mut Case, text: &str, dir: &Path, problems: &mut Vec<
                 Ok(secs) => case.timeout = Duration::from_secs(secs),
                 Err(_) => problems.push(format!("`// timeout:` takes seconds, not `{value}`")),
             },
+            "now" => match kql_planner::literal::parse_datetime(value) {
+                Some(ns) => case.now = Some(ns),
+                None => problems.push(format!("`// now:` takes a datetime, not `{value}`")),
+            },
             _ => {}
         }
     }
@@ -373,6 +389,7 @@ mod tests {
             from_docs: false,
             skip: None,
             timeout: Duration::from_secs(30),
+            now: None,
             problem: None,
         }
     }

@@ -203,7 +203,7 @@ fn judge(case: &Case, settings: &RunSettings) -> Verdict {
         Err(e) => return Verdict::new(Status::Error, format!("cannot start a runtime: {e}")),
     };
 
-    let mut session = Session::new(SessionOptions::default());
+    let mut session = Session::new(SessionOptions { now: case.now, ..SessionOptions::default() });
     let shared = settings.data.iter().map(|p| (p, None));
     let own = case.data.iter().map(|d| (&d.path, d.table.as_deref()));
     for (path, table) in shared.chain(own) {

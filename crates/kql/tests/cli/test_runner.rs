@@ -276,3 +276,26 @@ fn conformance_pass_rate() {
     );
     assert!(panicked.is_empty(), "cases panicked: {panicked:?}");
 }
+
+/// A detection that looks back with `ago()` gives the same answer on old
+/// sample logs when the case fixes `now`.
+#[test]
+fn a_case_can_fix_the_current_time() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = root().join("testdata/defender");
+    let query = format!(
+        "// data: {}\nDeviceInfo\n| where Timestamp > ago(1d) and Timestamp < now()\n| summarize Devices = dcount(DeviceId)\n",
+        data.display()
+    );
+    // Ten devices reported a snapshot in the day before 2024-05-03.
+    write(dir.path(), "recent.kql", &format!("// now: 2024-05-03\n{query}"));
+    write(dir.path(), "recent.expected.csv", "Devices\n10\n");
+    let (out, code) = kql_test(dir.path(), &["."]);
+    assert_eq!((last_line(&out), code), ("1 passed, 0 failed", 0), "{out}");
+
+    // The same detection a month earlier (set in kql-test.toml) sees none.
+    write(dir.path(), "recent.kql", &query);
+    write(dir.path(), "kql-test.toml", "[cases.recent]\nnow = \"2024-04-01\"\n");
+    let (out, code) = kql_test(dir.path(), &["."]);
+    assert_eq!((last_line(&out), code), ("0 passed, 1 failed", 1), "{out}");
+}
