@@ -139,19 +139,28 @@ impl Repl {
     /// each result, or the diagnostic. A spinner may show on a terminal of
     /// `columns` columns.
     async fn query(&mut self, text: &str, columns: Option<u16>) -> Flow {
-        let lets_before = self.session.let_names();
         let started = Instant::now();
         match run_cancellable(&mut self.session, text, columns).await {
             None => crate::err_line!("query cancelled"),
             Some(Err(e)) => crate::err_line!("{:?}", e.into_report(SOURCE_NAME, text)),
             Some(Ok(results)) => {
                 if results.is_empty() {
-                    let new: Vec<String> =
-                        self.session.let_names().into_iter().filter(|n| !lets_before.contains(n)).collect();
-                    if new.is_empty() {
+                    // The names this input bound, new or redefined.
+                    let bound: Vec<String> = match kql_syntax::parse(text) {
+                        Ok(q) => q
+                            .statements
+                            .iter()
+                            .filter_map(|s| match s {
+                                kql_syntax::ast::Statement::Let(l) => Some(l.name.node.clone()),
+                                _ => None,
+                            })
+                            .collect(),
+                        Err(_) => Vec::new(),
+                    };
+                    if bound.is_empty() {
                         crate::err_line!("done: no tabular statement to show");
                     } else {
-                        crate::err_line!("defined: {}", new.join(", "));
+                        crate::err_line!("defined: {}", bound.join(", "));
                     }
                 }
                 self.print_results(&results, started.elapsed());
@@ -209,6 +218,7 @@ impl Repl {
             DotCommand::Format(None) => format!("{}\n", format_name(self.format)),
             DotCommand::Format(Some(f)) => {
                 self.format = f;
+                crate::err_line!("format: {}", format_name(f));
                 return Flow::Continue;
             }
         };
