@@ -106,7 +106,24 @@ impl Planner<'_> {
                 ExprKind::Between { expr: tested, low, high, negated } => {
                     let t = self.plan_scalar(tested, schema).await?;
                     let lo = self.plan_scalar(low, schema).await?;
-                    let hi = self.plan_scalar(high, schema).await?;
+                    let mut hi = self.plan_scalar(high, schema).await?;
+                    // `datetime between (start .. 3d)`: the end is start + 3d.
+                    if lo.ty == ScalarType::DateTime && hi.ty == ScalarType::TimeSpan {
+                        hi = Typed {
+                            expr: kql_functions::add_timespan(lo.expr.clone(), hi.expr, false),
+                            ty: ScalarType::DateTime,
+                        };
+                    }
+                    if !comparable(t.ty, lo.ty) || !comparable(t.ty, hi.ty) {
+                        return Err(PlanError::Type {
+                            message: format!(
+                                "a `{}` cannot lie between a `{}` and a `{}`",
+                                t.ty, lo.ty, hi.ty
+                            ),
+                            span,
+                            help: None,
+                        });
+                    }
                     let between = DfExpr::Between(datafusion::logical_expr::Between::new(
                         Box::new(t.expr),
                         *negated,
@@ -485,7 +502,13 @@ impl Planner<'_> {
         let mut items = Vec::new();
         for item in list {
             let i = self.plan_scalar(item, schema).await?;
-            items.push(i.expr);
+            if i.ty == ScalarType::Dynamic {
+                // A dynamic array stands for its elements (`let IOCs =
+                // dynamic([...]); ... in (IOCs)`).
+                items.extend(dynamic_elements(&i.expr, item.span)?);
+            } else {
+                items.push(i.expr);
+            }
         }
         self.plan_in_list(t, op, op_span, items)
     }
@@ -590,6 +613,41 @@ pub(crate) fn known_unsupported(name: &str) -> Option<&'static str> {
         name if name.starts_with("geo_") => "geospatial functions are not implemented yet",
         _ => return None,
     })
+}
+
+/// The elements of a constant dynamic value, as literals: an array gives
+/// its elements, any other value itself. Nested values stay JSON text.
+fn dynamic_elements(expr: &DfExpr, span: Span) -> Result<Vec<DfExpr>, PlanError> {
+    let value = match evaluate_constant(expr, span) {
+        Ok(v) => v,
+        Err(_) => return unsupported!(span, "a set operator over a non-constant dynamic value"),
+    };
+    let text = match value {
+        ScalarValue::Utf8(Some(t)) | ScalarValue::LargeUtf8(Some(t)) | ScalarValue::Utf8View(Some(t)) => t,
+        _ => return Ok(Vec::new()),
+    };
+    let json: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(_) => serde_json::Value::String(text),
+    };
+    let elements = match json {
+        serde_json::Value::Array(items) => items,
+        other => vec![other],
+    };
+    let literal = |v: serde_json::Value| -> Option<DfExpr> {
+        let scalar = match v {
+            serde_json::Value::Null => return None,
+            serde_json::Value::Bool(b) => ScalarValue::Boolean(Some(b)),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => ScalarValue::Int64(Some(i)),
+                None => ScalarValue::Float64(n.as_f64()),
+            },
+            serde_json::Value::String(s) => ScalarValue::Utf8(Some(s)),
+            nested => ScalarValue::Utf8(Some(nested.to_string())),
+        };
+        Some(DfExpr::Literal(scalar, None))
+    };
+    Ok(elements.into_iter().filter_map(literal).collect())
 }
 
 /// Whether Kusto compares values of these two types.

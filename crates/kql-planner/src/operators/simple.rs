@@ -38,7 +38,8 @@ impl Planner<'_> {
                 keys.push((t.expr, name, t.ty));
             }
         }
-        let group: Vec<DfExpr> = keys.iter().map(|(e, n, t)| named(e.clone(), n, *t)).collect();
+        let group: Vec<DfExpr> =
+            keys.iter().map(|(e, n, _)| super::summarize::plain_alias(e.clone(), n)).collect();
         let plan = LogicalPlanBuilder::from(input)
             .aggregate(group, Vec::<DfExpr>::new())
             .at(span)?

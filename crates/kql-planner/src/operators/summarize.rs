@@ -8,7 +8,7 @@ use kql_syntax::ast::{Assignment, Expr, ExprKind, NamedArg, ScalarType};
 
 use super::{columns_of, project};
 use crate::error::{PlanError, WithSpan, did_you_mean, invalid, unsupported};
-use crate::expr::{column, fn_error, named, type_of};
+use crate::expr::{column, fn_error, type_of};
 use crate::names::{aggregate_name, derived_name, unique_name};
 use crate::planner::Planner;
 
@@ -86,8 +86,11 @@ impl Planner<'_> {
             aggs.push((expr, name, ty));
         }
 
-        let group: Vec<DfExpr> = keys.iter().map(|(e, n, t)| named(e.clone(), n, *t)).collect();
-        let agg_exprs: Vec<DfExpr> = aggs.iter().map(|(e, n, t)| named(e.clone(), n, *t)).collect();
+        // Plain aliases inside the aggregate: DataFusion's rewrite of a lone
+        // distinct count loses alias metadata between its logical and
+        // physical plans. The projection after it records the KQL types.
+        let group: Vec<DfExpr> = keys.iter().map(|(e, n, _)| plain_alias(e.clone(), n)).collect();
+        let agg_exprs: Vec<DfExpr> = aggs.iter().map(|(e, n, _)| plain_alias(e.clone(), n)).collect();
         let plan = LogicalPlanBuilder::from(input).aggregate(group, agg_exprs).at(span)?.build().at(span)?;
         let out = keys.iter().chain(&aggs).map(|(_, n, t)| (column(n), n.clone(), *t)).collect();
         project(plan, out, span)
@@ -239,6 +242,14 @@ impl Planner<'_> {
             out.push((first(expr, order()), name, ty));
         }
         Ok(out)
+    }
+}
+
+/// `expr AS name` without field metadata.
+pub(crate) fn plain_alias(expr: DfExpr, name: &str) -> DfExpr {
+    match expr {
+        DfExpr::Alias(alias) => alias.expr.alias(name),
+        other => other.alias(name),
     }
 }
 

@@ -145,3 +145,24 @@ fn known_functions_we_do_not_run_are_named_as_such() {
         );
     }
 }
+
+/// Counts below were taken from the sample CSVs directly, not from kql.
+#[test]
+fn dynamic_arrays_as_sets() {
+    let count = |q: &str| cells(q)[0][0].clone();
+    let ips = r#"let IOCs = dynamic(["203.0.113.5", "192.0.2.66"]);"#;
+    assert_eq!(count(&format!("{ips} DeviceNetworkEvents | where RemoteIP in (IOCs) | count")), "6");
+    assert_eq!(count(&format!("{ips} DeviceNetworkEvents | where RemoteIP !in (IOCs) | count")), "29");
+    assert_eq!(count("DeviceNetworkEvents | where LocalPort in (dynamic([3389, 445])) | count"), "7");
+}
+
+#[test]
+fn summaries_by_computed_keys_and_time_windows() {
+    let count = |q: &str| cells(q)[0][0].clone();
+    // 22 distinct hours hold a DeviceInfo snapshot.
+    assert_eq!(count("DeviceInfo | summarize dcount(DeviceId) by bin(Timestamp, 1h) | count"), "22");
+    assert_eq!(
+        count("DeviceNetworkEvents | where Timestamp between (datetime(2024-05-02) .. 12h) | count"),
+        "15"
+    );
+}
