@@ -118,6 +118,17 @@ impl<'e> Planner<'e> {
         self.scopes.iter().flat_map(|s| s.keys().map(String::as_str)).collect()
     }
 
+    /// Names bound to tables (tabular `let`s and functions), for the
+    /// suggestions of an unknown table.
+    pub(crate) fn bound_table_names(&self) -> Vec<&str> {
+        self.scopes
+            .iter()
+            .flat_map(|s| s.iter())
+            .filter(|(_, b)| !matches!(b, Binding::Scalar(..)))
+            .map(|(n, _)| n.as_str())
+            .collect()
+    }
+
     /// A fresh internal column name.
     pub(crate) fn fresh_name(&mut self, what: &str) -> String {
         self.fresh += 1;

@@ -69,7 +69,7 @@ impl Planner<'_> {
         }
         let Some(table) = self.env.tables.get(&name.node) else {
             let names: Vec<&str> =
-                self.env.tables.keys().map(String::as_str).chain(self.bound_names()).collect();
+                self.env.tables.keys().map(String::as_str).chain(self.bound_table_names()).collect();
             let help = did_you_mean(&name.node, names.iter().copied()).or_else(|| {
                 if self.env.tables.is_empty() {
                     Some(
