@@ -336,6 +336,13 @@ impl Matcher<'_> {
         (0..self.types.len()).filter(|c| self.cell(*c, want, got)).count()
     }
 
+    /// How many leading cells of the two rows agree: keys usually come
+    /// first, so between equally close rows the one that shares them is the
+    /// same row with other values.
+    fn agreeing_prefix(&self, want: &Row, got: &Row) -> usize {
+        (0..self.types.len()).take_while(|c| self.cell(*c, want, got)).count()
+    }
+
     fn cell_diffs(&self, index: usize, want: &Row, got: &Row, names: &[String], diff: &mut TableDiff) {
         for (c, name) in names.iter().enumerate().take(self.types.len()) {
             if !self.cell(c, want, got) {
@@ -396,10 +403,10 @@ fn compare_unordered(m: &Matcher, want: &[Row], got: &[Row], names: &[String], d
     for i in unmatched {
         let best = (0..got.len())
             .filter(|&j| !used[j])
-            .map(|j| (m.agreeing(&want[i], &got[j]), j))
-            .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+            .map(|j| (m.agreeing(&want[i], &got[j]), m.agreeing_prefix(&want[i], &got[j]), j))
+            .max_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(b.2.cmp(&a.2)));
         match best {
-            Some((agree, j)) if !m.options.truncated && columns > 1 && agree * 2 >= columns => {
+            Some((agree, _, j)) if !m.options.truncated && columns > 1 && agree * 2 >= columns => {
                 used[j] = true;
                 m.cell_diffs(i, &want[i], &got[j], names, diff);
             }
@@ -767,6 +774,23 @@ mod tests {
     use datafusion::arrow::record_batch::RecordBatch;
 
     use super::*;
+
+    #[test]
+    fn a_changed_value_is_shown_on_the_row_with_the_same_key() {
+        let expected = table("OSPlatform,Devices\nLinux,2\nWindowsServer2019,3\n");
+        let got = result(
+            &["OSPlatform", "Devices"],
+            vec![
+                Arc::new(StringArray::from(vec!["Linux", "WindowsServer2022", "WindowsServer2019"]))
+                    as ArrayRef,
+                Arc::new(Int64Array::from(vec![2, 3, 2])) as ArrayRef,
+            ],
+            &[ScalarType::String, ScalarType::Long],
+        );
+        let diff = compare(&expected, &got, CompareOptions::default());
+        assert_eq!(diff.cells, [(1, "Devices".to_string(), "3".to_string(), "2".to_string())]);
+        assert_eq!(diff.extra, [vec!["WindowsServer2022".to_string(), "3".to_string()]]);
+    }
 
     #[test]
     fn normal_forms() {
