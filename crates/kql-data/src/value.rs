@@ -51,53 +51,10 @@ pub(crate) fn parse_datetime(s: &str) -> Option<i64> {
     string_to_timestamp_nanos(s).ok()
 }
 
-/// KQL's timespan text: `[-][d.]hh:mm[:ss[.fffffff]]`, in nanoseconds.
+/// KQL's timespan text (`[-][d.]hh:mm[:ss[.fffffff]]`, or `1.5h`), in
+/// nanoseconds: the same reader as `totimespan`.
 pub(crate) fn parse_timespan(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let (negative, body) = match s.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, s),
-    };
-    let mut parts = body.split(':');
-    let first = parts.next()?;
-    let minutes: i64 = digits(parts.next()?)?;
-    let seconds_text = parts.next();
-    if parts.next().is_some() {
-        return None;
-    }
-    let (days, hours) = match first.split_once('.') {
-        Some((d, h)) => (digits(d)?, digits(h)?),
-        None => (0, digits(first)?),
-    };
-    let (seconds, nanos) = match seconds_text {
-        None => (0, 0),
-        Some(text) => match text.split_once('.') {
-            Some((sec, frac)) => {
-                if frac.is_empty() || frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
-                    return None;
-                }
-                let scale = 10_i64.pow(9 - frac.len() as u32);
-                (digits(sec)?, frac.parse::<i64>().ok()? * scale)
-            }
-            None => (digits(text)?, 0),
-        },
-    };
-    if hours > 23 || minutes > 59 || seconds > 59 {
-        return None;
-    }
-    let total = days
-        .checked_mul(86_400)?
-        .checked_add(hours * 3600 + minutes * 60 + seconds)?
-        .checked_mul(1_000_000_000)?
-        .checked_add(nanos)?;
-    Some(if negative { -total } else { total })
-}
-
-fn digits(s: &str) -> Option<i64> {
-    if s.is_empty() || s.len() > 12 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
+    kql_functions::convert::parse_timespan(s)
 }
 
 /// A GUID as `8-4-4-4-12` hex digits, optionally in braces; returned in

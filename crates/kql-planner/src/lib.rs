@@ -22,7 +22,7 @@
 mod env;
 mod error;
 mod expr;
-pub mod literal;
+mod literal;
 mod names;
 pub mod operators;
 mod planner;

@@ -1,8 +1,8 @@
-//! Literal values: KQL text forms to Arrow scalars, and back (Kusto's text
-//! forms of datetimes and timespans).
+//! Literal values: KQL text forms to Arrow scalars.
 
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::Expr as DfExpr;
+use kql_functions::convert::{format_datetime, format_timespan, parse_datetime};
 use kql_functions::types::{arrow_type, kql_metadata};
 use kql_syntax::Span;
 use kql_syntax::ast::{DynValue, Literal, ScalarType};
@@ -80,47 +80,12 @@ fn to_json(value: &DynValue) -> serde_json::Value {
             Some(ns) => Value::String(format_datetime(ns)),
             None => Value::String(text.clone()),
         },
-        DynValue::TimeSpan(ticks) => Value::String(format_timespan(*ticks)),
+        DynValue::TimeSpan(ticks) => Value::String(format_timespan(ticks.saturating_mul(100))),
         DynValue::Array(items) => Value::Array(items.iter().map(to_json).collect()),
         DynValue::Object(entries) => {
             Value::Object(entries.iter().map(|(k, v)| (k.clone(), to_json(v))).collect())
         }
     }
-}
-
-/// Parses a datetime as `datetime(...)` and `todatetime` read it (ISO 8601
-/// with optional offset, the US `M/d/yyyy` form, RFC 2822). Returns
-/// nanoseconds since the Unix epoch, UTC.
-pub fn parse_datetime(text: &str) -> Option<i64> {
-    kql_functions::convert::parse_datetime(text)
-}
-
-/// Kusto's text form of a datetime: `2024-05-01T10:11:12.1234567Z`.
-pub fn format_datetime(ns: i64) -> String {
-    let secs = ns.div_euclid(1_000_000_000);
-    let sub = ns.rem_euclid(1_000_000_000);
-    match chrono::DateTime::from_timestamp(secs, 0) {
-        Some(dt) => format!("{}.{:07}Z", dt.format("%Y-%m-%dT%H:%M:%S"), sub / 100),
-        None => ns.to_string(),
-    }
-}
-
-/// Kusto's text form of a timespan in ticks: `[-][d.]hh:mm:ss[.fffffff]`.
-pub fn format_timespan(ticks: i64) -> String {
-    let sign = if ticks < 0 { "-" } else { "" };
-    let t = ticks.unsigned_abs();
-    let frac = t % 10_000_000;
-    let total_secs = t / 10_000_000;
-    let (d, h, m, s) = (total_secs / 86_400, total_secs / 3600 % 24, total_secs / 60 % 60, total_secs % 60);
-    let mut out = String::from(sign);
-    if d > 0 {
-        out.push_str(&format!("{d}."));
-    }
-    out.push_str(&format!("{h:02}:{m:02}:{s:02}"));
-    if frac > 0 {
-        out.push_str(&format!(".{frac:07}"));
-    }
-    out
 }
 
 #[cfg(test)]
@@ -142,8 +107,8 @@ mod tests {
     fn formats_like_kusto() {
         let ns = parse_datetime("2024-05-01T10:11:12.1234567Z").unwrap();
         assert_eq!(format_datetime(ns), "2024-05-01T10:11:12.1234567Z");
-        assert_eq!(format_timespan(36_000_000_000), "01:00:00");
-        assert_eq!(format_timespan(864_000_000_000 + 5), "1.00:00:00.0000005");
-        assert_eq!(format_timespan(-10_000_000), "-00:00:01");
+        assert_eq!(format_timespan(3_600_000_000_000), "01:00:00");
+        assert_eq!(format_timespan(86_400_000_000_000 + 500), "1.00:00:00.0000005");
+        assert_eq!(format_timespan(-1_000_000_000), "-00:00:01");
     }
 }

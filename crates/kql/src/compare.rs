@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+use kql_functions::convert::{format_datetime, format_timespan, parse_datetime, parse_timespan};
 use kql_syntax::ast::ScalarType;
 
 use crate::output::ResultSet;
@@ -546,7 +547,7 @@ pub fn normalize_with(ty: ScalarType, cell: Option<&str>, set_arrays: bool) -> S
         }
         ScalarType::DateTime => match parse_datetime_text(text) {
             Some(ns) => {
-                let s = kql_planner::literal::format_datetime(ns);
+                let s = format_datetime(ns);
                 // Trim trailing zeros of the fraction, and the dot with them.
                 let s = s.trim_end_matches('Z').trim_end_matches('0').trim_end_matches('.');
                 format!("{s}Z")
@@ -554,8 +555,8 @@ pub fn normalize_with(ty: ScalarType, cell: Option<&str>, set_arrays: bool) -> S
             None => text.into(),
         },
         ScalarType::TimeSpan => match parse_timespan(text) {
-            Some(ticks) => {
-                let s = kql_planner::literal::format_timespan(ticks);
+            Some(ns) => {
+                let s = format_timespan(ns);
                 if s.contains('.') && s.rfind('.') > s.rfind(':') {
                     s.trim_end_matches('0').trim_end_matches('.').into()
                 } else {
@@ -578,49 +579,7 @@ pub fn normalize_with(ty: ScalarType, cell: Option<&str>, set_arrays: bool) -> S
 /// with `T` or a space, an optional `Z` or `UTC`, or the US form of the
 /// Log Analytics grid (`5/2/2024, 8:15:40.551 AM`).
 fn parse_datetime_text(text: &str) -> Option<i64> {
-    let t = text.strip_suffix("UTC").map_or(text, str::trim_end);
-    kql_planner::literal::parse_datetime(t).or_else(|| parse_us_datetime(t))
-}
-
-/// `M/D/YYYY[,] h:mm[:ss[.fff]] AM|PM`, read as UTC.
-fn parse_us_datetime(text: &str) -> Option<i64> {
-    let (date, rest) = text.split_once([',', ' '])?;
-    let mut parts = date.split('/');
-    let month: u32 = parts.next()?.parse().ok()?;
-    let day: u32 = parts.next()?.parse().ok()?;
-    let year: i32 = parts.next()?.parse().ok()?;
-    if parts.next().is_some() {
-        return None;
-    }
-    let rest = rest.trim();
-    let (time, meridiem) = rest.rsplit_once(' ')?;
-    let (hms, frac) = time.split_once('.').unwrap_or((time, ""));
-    let mut hms = hms.split(':');
-    let mut hour: u32 = hms.next()?.parse().ok()?;
-    let minute: u32 = hms.next()?.parse().ok()?;
-    let second: u32 = match hms.next() {
-        Some(s) => s.parse().ok()?,
-        None => 0,
-    };
-    if hms.next().is_some()
-        || hour == 0
-        || hour > 12
-        || frac.len() > 9
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    match meridiem.to_ascii_uppercase().as_str() {
-        "AM" if hour == 12 => hour = 0,
-        "AM" => {}
-        "PM" if hour == 12 => {}
-        "PM" => hour += 12,
-        _ => return None,
-    }
-    let frac_ns: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<9}").parse().ok()? };
-    let date = chrono::NaiveDate::from_ymd_opt(year, month, day)?;
-    let dt = date.and_hms_opt(hour, minute, second)?;
-    dt.and_utc().timestamp_nanos_opt()?.checked_add(frac_ns)
+    parse_datetime(text.strip_suffix("UTC").map_or(text, str::trim_end))
 }
 
 /// Parses dynamic cell text: JSON, or failing that KQL literal style with
@@ -671,32 +630,6 @@ fn single_to_double_quotes(text: &str) -> String {
         }
     }
     out
-}
-
-/// Reads `[-][d.]hh:mm:ss[.fffffff]` into 100 ns ticks.
-fn parse_timespan(text: &str) -> Option<i64> {
-    let (negative, t) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text),
-    };
-    let mut parts = t.split(':');
-    let (first, m, rest) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() {
-        return None;
-    }
-    let (days, h) = match first.split_once('.') {
-        Some((d, h)) => (d.parse::<i64>().ok()?, h.parse::<i64>().ok()?),
-        None => (0, first.parse::<i64>().ok()?),
-    };
-    let (s, frac) = rest.split_once('.').unwrap_or((rest, ""));
-    let m: i64 = m.parse().ok()?;
-    let s: i64 = s.parse().ok()?;
-    if frac.len() > 7 || !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let frac: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<7}").parse().ok()? };
-    let ticks = (((days * 24 + h) * 60 + m) * 60 + s) * 10_000_000 + frac;
-    Some(if negative { -ticks } else { ticks })
 }
 
 /// `%.6g`-like: 6 significant digits, no trailing zeros, `-0` as `0`.

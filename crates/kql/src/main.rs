@@ -189,7 +189,7 @@ fn open_session(data: &DataArgs) -> Result<Session, u8> {
         }
     }
     if let Some(text) = &data.now {
-        match kql_planner::literal::parse_datetime(text) {
+        match kql_functions::convert::parse_datetime(text) {
             Some(ns) => options.now = Some(ns),
             None => {
                 kql::err_line!("kql: `--now` takes a datetime such as 2024-05-03T12:00:00Z, not `{text}`");

@@ -10,7 +10,7 @@ use datafusion::arrow::array::{
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
-use kql_planner::literal::{format_datetime, format_timespan};
+use kql_functions::convert::{format_datetime, format_timespan};
 use kql_syntax::ast::ScalarType;
 
 /// One result table: the columns with their KQL types, and the rows.
@@ -90,7 +90,7 @@ pub fn format_column(array: &ArrayRef) -> Vec<Option<String>> {
             each!(TimestampNanosecondArray, format_datetime)
         }
         DataType::Duration(TimeUnit::Nanosecond) => {
-            each!(DurationNanosecondArray, |v: i64| format_timespan(v / 100))
+            each!(DurationNanosecondArray, format_timespan)
         }
         _ => {}
     }
@@ -241,8 +241,8 @@ mod tests {
     #[test]
     fn kusto_text_forms() {
         assert_eq!(format_datetime(1_714_558_272_123_456_700), "2024-05-01T10:11:12.1234567Z");
-        assert_eq!(format_timespan(36_000_000_000), "01:00:00");
-        assert_eq!(format_timespan(-15), "-00:00:00.0000015");
+        assert_eq!(format_timespan(3_600_000_000_000), "01:00:00");
+        assert_eq!(format_timespan(-1_500), "-00:00:00.0000015");
         assert_eq!(format_real(0.5), "0.5");
         assert_eq!(format_real(f64::NAN), "NaN");
     }

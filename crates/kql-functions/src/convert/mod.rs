@@ -3,7 +3,7 @@
 
 mod conditional;
 pub(crate) mod text;
-pub use text::parse_datetime;
+pub use text::{format_datetime, format_timespan, parse_datetime, parse_timespan};
 mod to_string;
 mod to_type;
 

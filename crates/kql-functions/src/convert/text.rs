@@ -279,7 +279,10 @@ fn parse_us(t: &str) -> Option<i64> {
     }
     let y = c.num(4, 4)?;
     let (mut h, mut mi, mut sec, mut ns) = (0, 0, 0, 0);
-    if c.eat(b' ') {
+    // The Log Analytics grid writes a comma after the date.
+    let comma = c.eat(b',');
+    if c.eat(b' ') || comma {
+        while c.eat(b' ') {}
         h = c.num(1, 2)?;
         if !c.eat(b':') {
             return None;
@@ -309,7 +312,7 @@ fn parse_us(t: &str) -> Option<i64> {
 /// A timespan: `[-][d.]hh:mm[:ss[.fffffff]]` or a number with a unit
 /// (`1.5h`, `30min`, `10s`, `100ms`, `2d`, `5microseconds`, `1tick`), as
 /// nanoseconds.
-pub(crate) fn parse_timespan(s: &str) -> Option<i64> {
+pub fn parse_timespan(s: &str) -> Option<i64> {
     let t = s.trim();
     let (neg, body) = match t.strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -388,6 +391,20 @@ pub(crate) fn write_real(v: f64, out: &mut impl Write) {
     } else {
         write!(out, "{v}")
     };
+}
+
+/// A datetime as Kusto prints it: `2024-05-01T10:11:12.1234567Z`.
+pub fn format_datetime(ns: i64) -> String {
+    let mut out = String::new();
+    write_datetime(ns, &mut out);
+    out
+}
+
+/// A timespan (nanoseconds) as Kusto prints it: `[-][d.]hh:mm:ss[.fffffff]`.
+pub fn format_timespan(ns: i64) -> String {
+    let mut out = String::new();
+    write_timespan(ns, &mut out);
+    out
 }
 
 /// Writes a datetime as `2024-05-01T10:11:12.1234567Z`.

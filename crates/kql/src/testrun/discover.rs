@@ -271,7 +271,7 @@ fn apply_config(case: &mut Case, settings: &CaseConfig, dir: &Path, problems: &m
         case.timeout = Duration::from_secs(secs);
     }
     if let Some(text) = &settings.now {
-        match kql_planner::literal::parse_datetime(text) {
+        match kql_functions::convert::parse_datetime(text) {
             Some(ns) => case.now = Some(ns),
             None => case.problem = Some(format!("`now` in kql-test.toml takes a datetime, not `{text}`")),
         }
@@ -364,7 +364,7 @@ fn apply_directives(case: &mut Case, text: &str, dir: &Path, problems: &mut Vec<
                 Ok(secs) => case.timeout = Duration::from_secs(secs),
                 Err(_) => problems.push(format!("`// timeout:` takes seconds, not `{value}`")),
             },
-            "now" => match kql_planner::literal::parse_datetime(value) {
+            "now" => match kql_functions::convert::parse_datetime(value) {
                 Some(ns) => case.now = Some(ns),
                 None => problems.push(format!("`// now:` takes a datetime, not `{value}`")),
             },
