@@ -331,44 +331,12 @@ impl Planner<'_> {
         schema: &DFSchema,
     ) -> Result<Typed, PlanError> {
         self.enter_function(def, args, span, schema).await?;
-        let mut result = None;
-        let mut error = None;
-        for statement in &def.body {
-            match statement {
-                kql_syntax::ast::Statement::Let(l) => match self.plan_let_value(&l.value).await {
-                    Ok(b) => self.bind(&l.name.node, b),
-                    Err(e) => {
-                        error = Some(e);
-                        break;
-                    }
-                },
-                kql_syntax::ast::Statement::Query(e) => match self.plan_scalar(e, schema).await {
-                    Ok(t) => result = Some(t),
-                    Err(e) => {
-                        error = Some(e);
-                        break;
-                    }
-                },
-                kql_syntax::ast::Statement::Unsupported { keyword, span } => {
-                    error = Some(PlanError::Unsupported {
-                        what: format!("the `{}` statement", keyword.node),
-                        span: *span,
-                        help: None,
-                    });
-                    break;
-                }
-            }
-        }
-        self.scopes.pop();
-        self.depth -= 1;
-        if let Some(e) = error {
-            return Err(e);
-        }
-        result.ok_or_else(|| PlanError::Invalid {
-            message: "the function body has no result expression".into(),
-            span,
-            help: None,
-        })
+        let result = match self.function_result(def, span).await {
+            Ok(e) => self.plan_scalar(e, schema).await,
+            Err(e) => Err(e),
+        };
+        self.leave_function();
+        result
     }
 
     async fn plan_binary(

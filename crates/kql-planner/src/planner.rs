@@ -152,16 +152,12 @@ impl<'e> Planner<'e> {
                 Some(Binding::Function(f)) => f.params.is_empty() && self.function_is_tabular(f),
                 None => self.env.tables.contains_key(&name.node),
             },
-            ExprKind::Call { func, args } => match func.node.as_str() {
+            ExprKind::Call { func, .. } => match func.node.as_str() {
                 "materialize" | "table" | "view" => true,
                 "toscalar" => false,
-                name => match self.lookup(name) {
-                    Some(Binding::Function(f)) => self.function_is_tabular(f),
-                    _ => {
-                        let _ = args;
-                        false
-                    }
-                },
+                name => {
+                    matches!(self.lookup(name), Some(Binding::Function(f)) if self.function_is_tabular(f))
+                }
             },
             _ => false,
         }

@@ -180,9 +180,11 @@ impl Planner<'_> {
     ) -> BoxFuture<'a, Result<LogicalPlan, PlanError>> {
         Box::pin(async move {
             self.enter_function(def, args, span, &DFSchema::empty()).await?;
-            let result = self.plan_function_body_tabular(def, span).await;
-            self.scopes.pop();
-            self.depth -= 1;
+            let result = match self.function_result(def, span).await {
+                Ok(e) => self.plan_tabular(e).await,
+                Err(e) => Err(e),
+            };
+            self.leave_function();
             result
         })
     }
@@ -233,11 +235,13 @@ impl Planner<'_> {
         Ok(())
     }
 
-    async fn plan_function_body_tabular(
+    /// Binds the `let`s of a function body (in the scope `enter_function`
+    /// pushed) and returns its result expression.
+    pub(crate) async fn function_result<'d>(
         &mut self,
-        def: &FunctionDef,
+        def: &'d FunctionDef,
         span: Span,
-    ) -> Result<LogicalPlan, PlanError> {
+    ) -> Result<&'d Expr, PlanError> {
         let mut result = None;
         for statement in &def.body {
             match statement {
@@ -245,16 +249,22 @@ impl Planner<'_> {
                     let binding = self.plan_let_value(&l.value).await?;
                     self.bind(&l.name.node, binding);
                 }
-                Statement::Query(e) => result = Some(self.plan_tabular(e).await?),
+                Statement::Query(e) => result = Some(e),
                 Statement::Unsupported { keyword, span } => {
                     return unsupported!(*span, "the `{}` statement", keyword.node);
                 }
             }
         }
         match result {
-            Some(plan) => Ok(plan),
+            Some(e) => Ok(e),
             None => invalid!(span, "the function body has no result expression"),
         }
+    }
+
+    /// Pops the scope of the function `enter_function` entered.
+    pub(crate) fn leave_function(&mut self) {
+        self.scopes.pop();
+        self.depth -= 1;
     }
 
     /// `externaldata`: fetched now, through the environment's provider.

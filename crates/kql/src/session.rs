@@ -60,8 +60,7 @@ impl Session {
         // same unqualified names (as every scan of ours does).
         ctx.remove_optimizer_rule("extract_leaf_expressions");
         ctx.remove_optimizer_rule("push_down_leaf_projections");
-        let mut env = Environment::new(ctx);
-        env.external = None;
+        let env = Environment::new(ctx);
         let mut session = Session {
             env,
             bindings: Bindings::default(),

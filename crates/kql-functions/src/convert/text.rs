@@ -189,6 +189,23 @@ impl Cur<'_> {
     }
 
     /// Fractional seconds after the dot, as nanoseconds (extra digits are cut).
+    /// `h[h]:mm[:ss[.f…]]`: hours, minutes, seconds and nanoseconds.
+    fn clock(&mut self) -> Option<(u32, u32, u32, u32)> {
+        let h = self.num(1, 2)?;
+        if !self.eat(b':') {
+            return None;
+        }
+        let mi = self.num(2, 2)?;
+        let (mut sec, mut ns) = (0, 0);
+        if self.eat(b':') {
+            sec = self.num(2, 2)?;
+            if self.eat(b'.') {
+                ns = self.fraction()?;
+            }
+        }
+        Some((h, mi, sec, ns))
+    }
+
     fn fraction(&mut self) -> Option<u32> {
         let start = self.i;
         let mut ns: u32 = 0;
@@ -231,20 +248,7 @@ fn parse_iso(t: &str) -> Option<i64> {
         return None;
     }
     let d = c.num(1, 2)?;
-    let (mut h, mut mi, mut sec, mut ns) = (0, 0, 0, 0);
-    if c.eat(b'T') || c.eat(b' ') {
-        h = c.num(1, 2)?;
-        if !c.eat(b':') {
-            return None;
-        }
-        mi = c.num(2, 2)?;
-        if c.eat(b':') {
-            sec = c.num(2, 2)?;
-            if c.eat(b'.') {
-                ns = c.fraction()?;
-            }
-        }
-    }
+    let (h, mi, sec, ns) = if c.eat(b'T') || c.eat(b' ') { c.clock()? } else { (0, 0, 0, 0) };
     let base = ns_from_parts(i64::from(y), mo, d, h, mi, sec, ns)?;
     // Time zone: none or Z is UTC; an offset moves the instant.
     if c.done() || (c.eat(b'Z') && c.done()) {
@@ -283,17 +287,7 @@ fn parse_us(t: &str) -> Option<i64> {
     let comma = c.eat(b',');
     if c.eat(b' ') || comma {
         while c.eat(b' ') {}
-        h = c.num(1, 2)?;
-        if !c.eat(b':') {
-            return None;
-        }
-        mi = c.num(2, 2)?;
-        if c.eat(b':') {
-            sec = c.num(2, 2)?;
-            if c.eat(b'.') {
-                ns = c.fraction()?;
-            }
-        }
+        (h, mi, sec, ns) = c.clock()?;
         let rest = std::str::from_utf8(&c.b[c.i..]).ok()?.trim_start();
         match rest {
             "" => {}

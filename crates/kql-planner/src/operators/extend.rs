@@ -8,7 +8,7 @@ use kql_syntax::Span;
 use kql_syntax::ast::{Assignment, Expr, ExprKind, Literal, ScalarType};
 
 use super::{columns_of, project};
-use crate::error::PlanError;
+use crate::error::{PlanError, WithSpan};
 use crate::expr::column;
 use crate::names::{derived_name, unique_name};
 use crate::planner::Planner;
@@ -133,18 +133,15 @@ impl Planner<'_> {
             }
         }
         if !struct_cols.is_empty() {
-            let items: Vec<_> = exprs
-                .into_iter()
-                .zip(columns)
-                .map(|(e, (n, t))| if struct_cols.contains(&n) { (e.alias(&n), n, t) } else { (e, n, t) })
-                .collect();
+            // The struct columns are internal: a plain alias, no KQL type.
+            let items = exprs.into_iter().zip(columns).map(|(e, (n, t))| {
+                if struct_cols.contains(&n) { e.alias(n) } else { crate::expr::named(e, &n, t) }
+            });
             let projected = datafusion::logical_expr::LogicalPlanBuilder::from(plan.clone())
-                .project(items.into_iter().map(|(e, n, t)| {
-                    if n.starts_with("__kql_json_") { e } else { crate::expr::named(e, &n, t) }
-                }))
-                .map_err(|e| PlanError::Internal { message: e.to_string(), span })?
+                .project(items)
+                .at(span)?
                 .build()
-                .map_err(|e| PlanError::Internal { message: e.to_string(), span })?;
+                .at(span)?;
             *plan = projected;
         }
         Ok(out)

@@ -13,7 +13,7 @@ use futures::future::BoxFuture;
 use kql_data::{Flavor, catalog_tables};
 use kql_planner::{Bindings, Environment, ExternalDataProvider, ExternalRequest, Planner, TableRef};
 
-use super::{root, shared};
+use super::shared;
 
 /// Answers every externaldata with no rows of the declared columns.
 struct EmptyExternal;
@@ -116,7 +116,12 @@ fn corpus_parse_and_plan_rates() {
     for (r, n) in top.iter().take(40) {
         println!("{n:5}  {r}");
     }
-    assert!(total > 0, "the corpus manifest lists queries");
-    assert!(parsed <= total && planned <= parsed);
-    let _ = root();
+    // Floors a little under today's rates (92.3% parsed; 69.7% of queries
+    // over catalog tables planned), so that a regression fails the build.
+    assert!(total > 1000, "the corpus manifest lists its queries");
+    assert!(parsed * 100 >= total * 90, "parse rate fell to {:.1}%", pct(parsed));
+    assert!(
+        known_planned * 100 >= known * 65,
+        "plan rate over catalog tables fell to {known_planned}/{known}"
+    );
 }
