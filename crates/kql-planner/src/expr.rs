@@ -578,6 +578,8 @@ pub(crate) fn known_unsupported(name: &str) -> Option<&'static str> {
         | "series_fit_line"
         | "series_stats"
         | "series_outliers" => "series functions are not implemented yet (nor `make-series`)",
+        "row_number" | "row_cumsum" | "row_rank_dense" | "row_rank_min" | "row_window_session" | "prev"
+        | "next" => "window functions over serialized rows are not implemented yet",
         name if name.starts_with("geo_") => "geospatial functions are not implemented yet",
         _ => return None,
     })

@@ -58,19 +58,40 @@ pub(crate) fn find_first_problem(
             Ok(false) => return Ok(None),
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let byte = e.position().map_or(0, |p| p.byte());
                 let message = e.to_string();
                 return match e.into_kind() {
                     csv::ErrorKind::Io(io) => Err(DataError::io(path, io)),
-                    _ => Ok(Some(CsvProblem::Malformed { line, message })),
+                    _ => Ok(Some(CsvProblem::Malformed { line: line_at(path, byte)?, message })),
                 };
             }
         }
-        let line = record.position().map_or(0, |p| p.line());
-        if let Some(problem) = check_record(&record, line, columns, checked) {
-            return Ok(Some(problem));
+        if let Some(problem) = check_record(&record, 0, columns, checked) {
+            // The csv crate counts lines by record terminators, one short per
+            // record in CRLF files; count the newlines before the record.
+            let line = line_at(path, record.position().map_or(0, |p| p.byte()))?;
+            return Ok(Some(match problem {
+                CsvProblem::Value { column, value, expected, .. } => {
+                    CsvProblem::Value { line, column, value, expected }
+                }
+                CsvProblem::Malformed { message, .. } => CsvProblem::Malformed { line, message },
+            }));
         }
     }
+}
+
+/// The 1-based line on which byte `offset` of the file lies.
+fn line_at(path: &Path, offset: u64) -> Result<u64, DataError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let io = |e| DataError::io(path, e);
+    let mut file = File::open(path).map_err(io)?;
+    // After a CRLF the csv crate places the next record at the `\n`, which
+    // belongs to the line before: start counting past it.
+    let mut byte = [0u8; 1];
+    file.seek(SeekFrom::Start(offset)).map_err(io)?;
+    let at_newline = file.read(&mut byte).map_err(io)? == 1 && byte[0] == b'\n';
+    file.seek(SeekFrom::Start(0)).map_err(io)?;
+    super::layout::line_of_offset(&mut file, offset + u64::from(at_newline)).map_err(io)
 }
 
 fn check_record(

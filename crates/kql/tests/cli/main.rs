@@ -352,6 +352,26 @@ fn output_files_are_written_whole_and_keep_their_permissions() {
 }
 
 #[test]
+fn malformed_rows_are_located_in_crlf_exports_too() {
+    let text = read("testdata/defender/DeviceNetworkEvents.csv");
+    for terminator in ["\n", "\r\n"] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let lines: Vec<String> = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| if i + 1 == 30 { format!("{l},EXTRA") } else { l.to_string() })
+            .collect();
+        std::fs::write(dir.path().join("DeviceNetworkEvents.csv"), lines.join(terminator) + terminator)
+            .expect("write export");
+        let out =
+            kql(&["run", "-c", "DeviceNetworkEvents | count", "--data", dir.path().to_str().expect("path")]);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("DeviceNetworkEvents.csv:30:"), "line 30 with {terminator:?}: {stderr}");
+    }
+}
+
+#[test]
 fn cli_exit_codes() {
     let failed = kql(&["run", "-c", "DeviceInfo | where Nope == 1", "--data", "testdata/defender"]);
     assert_eq!(failed.status.code(), Some(1));
